@@ -1,0 +1,32 @@
+import type { StateValue } from "xstate";
+
+/** The leaf states a user reads in the visualizer and in `status().state`. */
+export type LifecycleStateName =
+  | "idle"
+  | "connecting"
+  | "awaitingServer"
+  | "connected"
+  | "registerRetry"
+  | "registered"
+  | "disconnected"
+  | "draining"
+  | "drainRetry"
+  | "drained"
+  | "stoppingServer"
+  | "deregistering"
+  | "deregisterRetry"
+  | "deregistered";
+
+/**
+ * The one leaf that says where the lifecycle stands. In the parallel `online` state the
+ * `session` region speaks; the `liveness` region only runs the silence timer.
+ */
+export function lifecycleStateName(value: StateValue): LifecycleStateName {
+  let current: StateValue = value;
+  while (typeof current !== "string") {
+    const next: StateValue | undefined = current.session ?? Object.values(current)[0];
+    if (next === undefined) throw new Error(`state value has no leaf: ${JSON.stringify(value)}`);
+    current = next;
+  }
+  return current as LifecycleStateName;
+}

@@ -1,0 +1,141 @@
+/**
+ * register / drain / deregister over one undici Pool to the agent (keep-alive), JSON bodies
+ * with protocol.md's snake_case keys, a per-request timeout, and errors that carry the agent's
+ * own text in either response shape (plain `{error}` or the newer envelope).
+ */
+import { Pool } from "undici";
+import type { DeregisterRequest, DrainRequest, RegisterRequest } from "../machines/types.ts";
+import { DefaultAdminBaseURL, DefaultRequestTimeout } from "./defaults.ts";
+import { type AgentOperation, AgentUnreachableError, SidecarAPIError } from "./errors.ts";
+
+/** What the lifecycle needs from the agent (Go `Client`). */
+export interface Client {
+  register(request: RegisterRequest, signal?: AbortSignal): Promise<void>;
+  drain(request: DrainRequest, signal?: AbortSignal): Promise<void>;
+  deregister(request: DeregisterRequest, signal?: AbortSignal): Promise<void>;
+}
+
+/** Agent answers are small; a larger body is cut off rather than buffered without bound. */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+export function toWireRegister(request: RegisterRequest): Record<string, unknown> {
+  return {
+    app_id: request.appId,
+    app_name: request.appName,
+    name: request.name,
+    namespace: request.namespace,
+    port: request.port,
+    dns: request.dns,
+    env: request.env,
+    weight: request.weight,
+    protocol: request.protocol,
+    kernel: { language: request.kernel.language, version: request.kernel.version },
+    methods: request.methods,
+    version: request.version,
+  };
+}
+
+function field(value: unknown, key: string): string {
+  const found = (value as Record<string, unknown> | null)?.[key];
+  return typeof found === "string" ? found : "";
+}
+
+/** Reads an agent answer: returns the payload on success, throws SidecarAPIError with the agent's text. */
+export function interpretAgentResponse(operation: AgentOperation, statusCode: number, body: string): unknown {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    parsed = undefined;
+  }
+  const isEnvelope = typeof (parsed as { success?: unknown } | undefined)?.success === "boolean";
+  const ok = statusCode >= 200 && statusCode < 300;
+  if (ok && !(isEnvelope && (parsed as { success: boolean }).success === false)) {
+    return isEnvelope ? (parsed as { data?: unknown }).data : parsed;
+  }
+  const agentMessage =
+    field(parsed, "error") || field(parsed, "message") || body.trim().slice(0, 500) || "(empty answer)";
+  throw new SidecarAPIError(operation, statusCode, field(parsed, "code"), agentMessage);
+}
+
+async function readCapped(body: AsyncIterable<Buffer>): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > MAX_RESPONSE_BYTES) break;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export class JSONHTTPClient implements Client {
+  readonly baseURL: string;
+  readonly timeout: number;
+  readonly #pool: Pool;
+  readonly #basePath: string;
+
+  constructor(baseURL: string = DefaultAdminBaseURL, timeout: number = DefaultRequestTimeout) {
+    let url: URL;
+    try {
+      url = new URL(baseURL);
+    } catch {
+      throw new TypeError(`baseURL is not a valid URL: "${baseURL}"`);
+    }
+    if (url.protocol !== "http:") throw new TypeError(`baseURL must be an http:// URL, got "${baseURL}"`);
+    if (!(Number.isFinite(timeout) && timeout > 0)) {
+      throw new RangeError(`requestTimeout must be a positive number of ms, got ${timeout}`);
+    }
+    this.baseURL = baseURL;
+    this.timeout = timeout;
+    this.#pool = new Pool(url.origin, { connections: 4 });
+    this.#basePath = url.pathname.replace(/\/+$/, "");
+  }
+
+  async register(request: RegisterRequest, signal?: AbortSignal): Promise<void> {
+    await this.#post("register", toWireRegister(request), signal);
+  }
+
+  async drain(request: DrainRequest, signal?: AbortSignal): Promise<void> {
+    await this.#post(
+      "drain",
+      { name: request.name, port: request.port, grace_period: request.gracePeriod },
+      signal,
+    );
+  }
+
+  async deregister(request: DeregisterRequest, signal?: AbortSignal): Promise<void> {
+    await this.#post("deregister", { name: request.name, port: request.port }, signal);
+  }
+
+  /** Closes the pooled connections; pending calls finish first. */
+  close(): Promise<void> {
+    return this.#pool.close();
+  }
+
+  async #post(operation: AgentOperation, body: unknown, signal?: AbortSignal): Promise<unknown> {
+    const path = `${this.#basePath}/${operation}`;
+    const deadline = AbortSignal.timeout(this.timeout);
+    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    try {
+      const response = await this.#pool.request({
+        method: "POST",
+        path,
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify(body),
+        signal: combined,
+      });
+      return interpretAgentResponse(operation, response.statusCode, await readCapped(response.body));
+    } catch (error) {
+      if (error instanceof SidecarAPIError) throw error;
+      if (signal?.aborted) throw signal.reason ?? error;
+      const url = `${new URL(this.baseURL).origin}${path}`;
+      const reason = deadline.aborted
+        ? `timed out after ${this.timeout} ms`
+        : error instanceof Error
+          ? error.message
+          : String(error);
+      throw new AgentUnreachableError(operation, url, reason, error);
+    }
+  }
+}

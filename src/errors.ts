@@ -1,0 +1,140 @@
+/**
+ * Every error this library raises: real Error subclasses with readable messages, `cause`
+ * chains, and the `kind` the status snapshot classifies them by (protocol.md).
+ */
+import { SidecarLifecycleError } from "../machines/errors.ts";
+
+export { ShutdownTimeoutError, SidecarLifecycleError, WatchLivenessError } from "../machines/errors.ts";
+
+/** The watch URL was empty (Go `ErrWatchURLRequired`). */
+export class ErrWatchURLRequired extends SidecarLifecycleError {
+  constructor() {
+    super("runtime_error", "watch url is required");
+  }
+}
+
+/** The agent ended the watch stream: it went away or restarted (Go `ErrWatchStreamClosed`). */
+export class ErrWatchStreamClosed extends SidecarLifecycleError {
+  constructor(options?: { cause?: unknown }) {
+    super("watch_stream_closed", "watch stream closed", options);
+  }
+}
+
+/** `/watch` answered something other than 200. */
+export class WatchHTTPStatusError extends SidecarLifecycleError {
+  readonly statusCode: number;
+  /** The status line text, e.g. `503 Service Unavailable`. */
+  readonly status: string;
+
+  constructor(statusCode: number, status: string) {
+    super("watch_http_status", `watch answered HTTP ${status}`);
+    this.statusCode = statusCode;
+    this.status = status;
+  }
+}
+
+const PAYLOAD_PREVIEW = 200;
+
+/** A frame whose payload looked like JSON but did not parse, or that outgrew the size limit. */
+export class WatchEventParseError extends SidecarLifecycleError {
+  readonly eventType: string;
+  readonly eventId: string;
+  /** The raw data, for debugging the bad frame. */
+  readonly payload: string;
+
+  constructor(eventType: string, eventId: string, payload: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const preview = payload.length > PAYLOAD_PREVIEW ? `${payload.slice(0, PAYLOAD_PREVIEW)}…` : payload;
+    super(
+      "watch_event_parse",
+      `watch event parse failed: type=${eventType || "(none)"} id=${eventId || "(none)"}: ${reason}; payload: ${preview}`,
+      { cause },
+    );
+    this.eventType = eventType;
+    this.eventId = eventId;
+    this.payload = payload;
+  }
+}
+
+export type AgentOperation = "register" | "drain" | "deregister" | "watch";
+
+/** The agent answered a call with a failure; the message carries the agent's own text. */
+export class SidecarAPIError extends SidecarLifecycleError {
+  readonly operation: AgentOperation;
+  readonly statusCode: number;
+  /** Envelope `code`, "" for the plain shape. */
+  readonly code: string;
+  /** The agent's own error text (`error`, or envelope `message`). */
+  readonly agentMessage: string;
+
+  constructor(operation: AgentOperation, statusCode: number, code: string, agentMessage: string) {
+    const text = code ? `${code}: ${agentMessage}` : agentMessage;
+    super("sidecar_api", `agent answered ${statusCode}: ${text}`);
+    this.operation = operation;
+    this.statusCode = statusCode;
+    this.code = code;
+    this.agentMessage = agentMessage;
+  }
+
+  /** A restarted agent has forgotten the instance: for drain and deregister the goal is met. */
+  get isLocalServiceNotFound(): boolean {
+    return this.statusCode === 400 && this.agentMessage.startsWith("local service not found");
+  }
+}
+
+/** The request got no answer: connection refused or reset, or the request timeout passed. */
+export class AgentUnreachableError extends SidecarLifecycleError {
+  readonly operation: AgentOperation;
+  readonly url: string;
+
+  constructor(operation: AgentOperation, url: string, reason: string, cause?: unknown) {
+    super("runtime_error", `${operation} ${url}: no answer from the agent: ${reason}`, { cause });
+    this.operation = operation;
+    this.url = url;
+  }
+}
+
+/** Register (first or replayed) failed; names the service so an operator knows which. */
+export class RegisterReplayError extends SidecarLifecycleError {
+  readonly serviceName: string;
+  readonly servicePort: number;
+
+  constructor(serviceName: string, servicePort: number, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(
+      "register_replay",
+      `register replay failed: service=${serviceName} port=${servicePort}: ${reason}`,
+      {
+        cause,
+      },
+    );
+    this.serviceName = serviceName;
+    this.servicePort = servicePort;
+  }
+}
+
+/** Drain or deregister failed on the way out. */
+export class ShutdownStepError extends SidecarLifecycleError {
+  readonly step: "drain" | "deregister";
+  readonly serviceName: string;
+  readonly servicePort: number;
+
+  constructor(step: "drain" | "deregister", serviceName: string, servicePort: number, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super("sidecar_api", `${step} failed: service=${serviceName} port=${servicePort}: ${reason}`, { cause });
+    this.step = step;
+    this.serviceName = serviceName;
+    this.servicePort = servicePort;
+  }
+}
+
+/** The background watch / register loop failed (Go `LifecycleRunError`). */
+export class LifecycleRunError extends SidecarLifecycleError {
+  constructor(cause: Error) {
+    super(
+      (cause as { kind?: SidecarLifecycleError["kind"] }).kind ?? "runtime_error",
+      `lifecycle run error: ${cause.message}`,
+      { cause },
+    );
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * `createLifecycle`: the chart started with the real actors. A thin handle: it sends the chart
+ * events and reads its snapshot; every lifecycle decision stays in machines/.
+ */
+import { type Actor, createActor, fromPromise, toPromise } from "xstate";
+import { type LifecycleEvent, lifecycleMachine } from "../machines/lifecycle.machine.ts";
+import { type LifecycleStateName, lifecycleStateName } from "../machines/state-name.ts";
+import type { RegisterRequest, Status } from "../machines/types.ts";
+import { agentCallActors, watchActor } from "./actors.ts";
+import { JSONHTTPClient } from "./client.ts";
+import { type ResolvedOptions, type RuntimeOptions, resolveOptions } from "./options.ts";
+import { openWatchStream } from "./watch.ts";
+
+export interface CreateLifecycleOptions extends RuntimeOptions {
+  /**
+   * False holds the first register until `serverReady()` is called: a readiness gate for a
+   * business server that does not accept connections yet. Default true.
+   */
+  serverReady?: boolean;
+  /** Stops the business server gracefully, between the drain delay and deregister. */
+  stopServer?: (signal: AbortSignal) => Promise<void>;
+}
+
+/** The status snapshot of protocol.md plus the leaf state the chart is in. */
+export interface LifecycleStatus extends Status {
+  state: LifecycleStateName;
+}
+
+export interface Lifecycle {
+  /** The running XState actor: subscribe to it, inspect it, send it events. */
+  readonly actor: Actor<typeof lifecycleMachine>;
+  readonly request: RegisterRequest;
+  readonly options: ResolvedOptions;
+  /** Starts watching the agent and registering. Idempotent. */
+  start(): void;
+  /** Reports the business server ready (see `serverReady`). */
+  serverReady(): void;
+  /**
+   * Stops the watch, drains, waits the drain delay, stops the server, deregisters. Resolves with
+   * the final status; rejects with the recorded error when the deadline passed first.
+   */
+  shutdown(): Promise<LifecycleStatus>;
+  status(): LifecycleStatus;
+  state(): LifecycleStateName;
+}
+
+function safely(handler: (error: Error) => void, log: (message: string) => void) {
+  return (error: Error) => {
+    try {
+      handler(error);
+    } catch (thrown) {
+      log(`onError handler threw: ${thrown instanceof Error ? thrown.message : String(thrown)}`);
+    }
+  };
+}
+
+export function createLifecycle(request: RegisterRequest, options: CreateLifecycleOptions = {}): Lifecycle {
+  const resolved = resolveOptions(options);
+  const ownClient = resolved.client
+    ? undefined
+    : new JSONHTTPClient(resolved.baseURL, resolved.requestTimeout);
+  const client = resolved.client ?? (ownClient as JSONHTTPClient);
+  const onError = safely(resolved.onError, resolved.log);
+  const stopServer = options.stopServer;
+
+  const machine = lifecycleMachine.provide({
+    actors: {
+      watch: watchActor((signal, onActivity) =>
+        openWatchStream(resolved.watchURL, { signal, onActivity, maxFrameSize: resolved.maxFrameSize }),
+      ),
+      ...agentCallActors(client, resolved.log),
+      stopServer: fromPromise(async ({ signal }) => {
+        await stopServer?.(signal);
+      }),
+    },
+    actions: {
+      reportError: (_, { error }) => onError(error),
+    },
+  });
+  const actor = createActor(machine, {
+    input: {
+      request,
+      gracePeriod: resolved.gracePeriod,
+      timing: resolved.timing,
+      serverReady: options.serverReady ?? true,
+    },
+  });
+  actor.start();
+
+  const status = (): LifecycleStatus => {
+    const snapshot = actor.getSnapshot();
+    return { ...snapshot.context.status, state: lifecycleStateName(snapshot.value) };
+  };
+  const send = (event: LifecycleEvent) => actor.send(event);
+
+  let finished: Promise<LifecycleStatus> | undefined;
+  return {
+    actor,
+    request,
+    options: resolved,
+    start: () => send({ type: "START" }),
+    serverReady: () => send({ type: "SERVER_READY" }),
+    status,
+    state: () => status().state,
+    shutdown() {
+      finished ??= (async () => {
+        send({ type: "SHUTDOWN" });
+        const output = await toPromise(actor);
+        await ownClient?.close();
+        if (output.error) throw output.error;
+        return status();
+      })();
+      return finished;
+    },
+  };
+}

@@ -1,0 +1,104 @@
+/** Options of a lifecycle (camelCase of the Go names, durations in ms) and their checks. */
+import type { LifecycleTiming } from "../machines/types.ts";
+import type { Client } from "./client.ts";
+import {
+  DefaultAdminBaseURL,
+  DefaultGracePeriod,
+  DefaultLivenessTimeout,
+  DefaultMaxFrameSize,
+  DefaultReconnectInterval,
+  DefaultRequestTimeout,
+  DefaultShutdownTimeout,
+  DefaultWatchPath,
+} from "./defaults.ts";
+import { parseGoDuration } from "./duration.ts";
+import { ErrWatchURLRequired } from "./errors.ts";
+
+export type ErrorHandler = (error: Error) => void;
+
+export interface RuntimeOptions {
+  /** Agent admin base URL. Default `http://127.0.0.1:15010`. */
+  baseURL?: string;
+  /** Watch URL. Default baseURL + `/watch`. */
+  watchURL?: string;
+  /** Per-request timeout of register / drain / deregister. Default 3000. */
+  requestTimeout?: number;
+  /** Cap of the jittered reconnect and retry backoff; the first retry comes within 100 ms. Default 1000. */
+  reconnectInterval?: number;
+  /** No byte from the agent for this long counts as a hung agent. Default 15000. */
+  livenessTimeout?: number;
+  /** Go duration string sent to drain. Default `"20s"`. */
+  gracePeriod?: string;
+  /** Wait after a successful drain before deregistering. Default: the grace period, capped (see README). */
+  drainDelay?: number;
+  /** Deadline of the whole way out. Default 30000. */
+  shutdownTimeout?: number;
+  /** Largest SSE line or frame, in characters. Default 1 MiB. */
+  maxFrameSize?: number;
+  /** Every error the lifecycle records, as it happens. */
+  onError?: ErrorHandler;
+  /** Notes that are not errors (e.g. "drain: agent no longer knows auth:9090"). */
+  log?: (message: string) => void;
+  /** Talk to the agent through this client instead of a JSONHTTPClient on baseURL. */
+  client?: Client;
+}
+
+export interface ResolvedOptions {
+  baseURL: string;
+  watchURL: string;
+  requestTimeout: number;
+  gracePeriod: string;
+  maxFrameSize: number;
+  timing: LifecycleTiming;
+  onError: ErrorHandler;
+  log: (message: string) => void;
+  client?: Client;
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`${name} must be a positive number of ms, got ${String(value)}`);
+  }
+  return value;
+}
+
+export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
+  const baseURL = (options.baseURL ?? DefaultAdminBaseURL).trim();
+  if (baseURL === "") throw new TypeError("baseURL must not be empty");
+  const watchURL = (options.watchURL ?? `${baseURL.replace(/\/+$/, "")}${DefaultWatchPath}`).trim();
+  if (watchURL === "") throw new ErrWatchURLRequired();
+  const requestTimeout = positive("requestTimeout", options.requestTimeout, DefaultRequestTimeout);
+  const shutdownTimeout = positive("shutdownTimeout", options.shutdownTimeout, DefaultShutdownTimeout);
+
+  const gracePeriod = (options.gracePeriod ?? DefaultGracePeriod).trim();
+  const graceMs = parseGoDuration(gracePeriod || DefaultGracePeriod);
+  if (graceMs <= 0) throw new RangeError(`gracePeriod must be greater than zero, got "${gracePeriod}"`);
+
+  // Leave room for the drain and deregister calls inside the shutdown deadline.
+  const drainDelayDefault = Math.max(0, Math.min(graceMs, shutdownTimeout - 2 * requestTimeout));
+  let drainDelay = drainDelayDefault;
+  if (options.drainDelay !== undefined) {
+    if (!Number.isFinite(options.drainDelay) || options.drainDelay < 0) {
+      throw new RangeError(`drainDelay must be zero or a positive number of ms, got ${options.drainDelay}`);
+    }
+    drainDelay = options.drainDelay;
+  }
+
+  return {
+    baseURL,
+    watchURL,
+    requestTimeout,
+    gracePeriod,
+    maxFrameSize: positive("maxFrameSize", options.maxFrameSize, DefaultMaxFrameSize),
+    timing: {
+      reconnectInterval: positive("reconnectInterval", options.reconnectInterval, DefaultReconnectInterval),
+      livenessTimeout: positive("livenessTimeout", options.livenessTimeout, DefaultLivenessTimeout),
+      drainDelay,
+      shutdownTimeout,
+    },
+    onError: options.onError ?? (() => {}),
+    log: options.log ?? (() => {}),
+    client: options.client,
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * A scriptable sidecar agent on 127.0.0.1 for tests: real sockets, real SSE, real restarts.
+ * Every behaviour a test needs has a real cause here: the agent writes the frame, closes the
+ * stream, answers 503 or 400, stops sending bytes, or restarts on the same port.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+
+export type AgentPath = "/register" | "/drain" | "/deregister";
+
+export interface RecordedCall {
+  path: AgentPath;
+  body: Record<string, unknown>;
+}
+
+/** How the agent answers a call: a status and JSON body, or never ("hang"). */
+export type Answer = { status: number; body: unknown } | "hang";
+export type Responder = (body: Record<string, unknown>) => Answer;
+
+/** What `/watch` does for a new stream: writes its opening frames, or answers a status. */
+export type WatchScript = { status: number } | { frames: string[] };
+
+export const legacyConnected = "event: connected\ndata: ok\n\n";
+
+export class TestAgent {
+  readonly calls: RecordedCall[] = [];
+  /** Per-path answer; default 200 `{}`. */
+  readonly respond: Partial<Record<AgentPath, Responder>> = {};
+  /** What each new `/watch` stream gets. Default: a legacy `connected` frame. */
+  watch: WatchScript = { frames: [legacyConnected] };
+  watchRequests = 0;
+  port = 0;
+  #server: Server | undefined;
+  readonly #sockets = new Set<Socket>();
+  readonly #streams = new Set<ServerResponse>();
+  readonly #waiters = new Set<() => void>();
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Open watch streams right now. */
+  get openStreams(): number {
+    return this.#streams.size;
+  }
+
+  static async start(): Promise<TestAgent> {
+    const agent = new TestAgent();
+    await agent.listen();
+    return agent;
+  }
+
+  async listen(): Promise<void> {
+    const server = createServer((req, res) => this.#handle(req, res));
+    server.on("connection", (socket) => {
+      this.#sockets.add(socket);
+      socket.on("close", () => this.#sockets.delete(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(this.port, "127.0.0.1", () => resolve());
+    });
+    this.port = (server.address() as AddressInfo).port;
+    this.#server = server;
+    this.#changed();
+  }
+
+  /** Closes the server and every connection, as a dying agent does. */
+  async close(): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
+    for (const socket of this.#sockets) socket.destroy();
+    this.#streams.clear();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    this.#changed();
+  }
+
+  /** An agent restart: everything closed, then listening again on the same port after `downMs`. */
+  async restart(downMs = 0): Promise<void> {
+    await this.close();
+    if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+    await this.listen();
+  }
+
+  /** Writes raw SSE text to every open watch stream. */
+  send(raw: string): void {
+    for (const stream of this.#streams) stream.write(raw);
+  }
+
+  /** Ends every open watch stream cleanly (EOF) while the server stays up. */
+  endStreams(): void {
+    for (const stream of this.#streams) stream.end();
+    this.#streams.clear();
+  }
+
+  callsTo(path: AgentPath): RecordedCall[] {
+    return this.calls.filter((call) => call.path === path);
+  }
+
+  /** Resolves once `check` holds; checked after every request and stream change. */
+  async until(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+    if (check()) return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiters.delete(waiter);
+        reject(new Error(`agent: timed out after ${timeoutMs} ms waiting for ${what}`));
+      }, timeoutMs);
+      const waiter = () => {
+        if (!check()) return;
+        clearTimeout(timer);
+        this.#waiters.delete(waiter);
+        resolve();
+      };
+      this.#waiters.add(waiter);
+    });
+  }
+
+  #changed(): void {
+    for (const waiter of [...this.#waiters]) waiter();
+  }
+
+  #handle(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method === "GET" && req.url === "/watch") {
+      this.#openWatch(res);
+      return;
+    }
+    const path = req.url as AgentPath;
+    if (req.method !== "POST" || !["/register", "/drain", "/deregister"].includes(path)) {
+      res.writeHead(404, { "content-type": "application/json" }).end('{"error":"not found"}');
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>;
+      this.calls.push({ path, body });
+      const answer = this.respond[path]?.(body) ?? { status: 200, body: {} };
+      this.#changed();
+      if (answer === "hang") return;
+      res.writeHead(answer.status, { "content-type": "application/json" }).end(JSON.stringify(answer.body));
+    });
+  }
+
+  #openWatch(res: ServerResponse): void {
+    this.watchRequests += 1;
+    const script = this.watch;
+    if ("status" in script) {
+      res.writeHead(script.status, { "content-type": "application/json" }).end('{"error":"unavailable"}');
+      this.#changed();
+      return;
+    }
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    for (const frame of script.frames) res.write(frame);
+    this.#streams.add(res);
+    res.on("close", () => {
+      this.#streams.delete(res);
+      this.#changed();
+    });
+    this.#changed();
+  }
+}
