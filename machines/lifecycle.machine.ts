@@ -6,6 +6,8 @@
  *
  *   idle → running.online(connecting → connected → registered) ⇄ running.disconnected
  *        → stopping(draining → drained → stoppingServer → deregistering) → deregistered
+ *   On request (Go Controller.Drain / Deregister): running → stopping.draining → drainHeld
+ *        → stopping.deregistering (DEREGISTER) or stopping.drained (SHUTDOWN).
  */
 import { assign, fromCallback, fromPromise, setup } from "xstate";
 import { backoffDelay } from "./backoff.ts";
@@ -63,11 +65,23 @@ export interface LifecycleContext {
   shutdownStep: ShutdownStep | null;
   /** Last error of the way out; the shutdown promise rejects with it. */
   shutdownError: Error | null;
+  /** A drain asked for on its own (DRAIN) stops in `drainHeld` instead of going on to deregister. */
+  holdAfterDrain: boolean;
 }
 
 export type LifecycleEvent =
-  | { type: "START" }
-  | { type: "SHUTDOWN" }
+  /** `serverReady: false` holds the first register until SERVER_READY (overrides the input). */
+  | { type: "START"; serverReady?: boolean }
+  /** `gracePeriod` overrides the one in context for this way out. */
+  | { type: "SHUTDOWN"; gracePeriod?: string }
+  /** Drain on request (Go `Controller.Drain`): the way out up to the drain, then hold. */
+  | { type: "DRAIN"; gracePeriod?: string }
+  /** Deregister on request (Go `Controller.Deregister`), with or without a drain before. */
+  | { type: "DEREGISTER" }
+  /** An error observed outside the chart (Go `Controller.RecordError`): status only. */
+  | { type: "RECORD_ERROR"; error: Error }
+  /** A watch event observed outside the chart (Go `Controller.ObserveEvent`): `lastEvent*` only. */
+  | { type: "OBSERVE_EVENT"; event: ConnectionEvent }
   /** The business server accepts connections: registering may begin. */
   | { type: "SERVER_READY" }
   /** The business server ended on its own: nothing left to drain, deregister at once. */
@@ -142,6 +156,9 @@ export const lifecycleMachine = setup({
     serverReady: ({ context }) => context.serverReady,
     registerSent: ({ context }) => context.registerSent,
     instanceFound: (_, { found }: { found: boolean }) => found,
+    /** A register succeeded at least once: there is a request to drain or deregister. */
+    everRegistered: ({ context }) => context.status.registerReplayCount > 0,
+    holdAfterDrain: ({ context }) => context.holdAfterDrain,
   },
   actions: {
     /** Called with every error the chart records; `src/` provides it to reach `onError`. */
@@ -154,6 +171,9 @@ export const lifecycleMachine = setup({
       status: withEvent(context.status, event, nowISO()),
     })),
     markServerReady: assign({ serverReady: true }),
+    useGracePeriod: assign(({ context }, { gracePeriod }: { gracePeriod: string | undefined }) => ({
+      gracePeriod: gracePeriod ?? context.gracePeriod,
+    })),
     enterStep: assign((_, { step }: { step: ShutdownStep }) => ({ shutdownStep: step })),
     recordDisconnect: assign(({ context }, { error }: { error: Error }) => ({
       status: onDisconnected(context.status, error, nowISO()),
@@ -184,12 +204,26 @@ export const lifecycleMachine = setup({
     shutdownFailures: 0,
     shutdownStep: null,
     shutdownError: null,
+    holdAfterDrain: false,
   }),
   output: ({ context }) => ({ status: context.status, error: context.shutdownError }),
+  on: {
+    RECORD_ERROR: {
+      actions: assign(({ context, event }) => ({ status: withError(context.status, event.error, nowISO()) })),
+    },
+    OBSERVE_EVENT: {
+      actions: { type: "observeHeartbeat", params: ({ event }) => ({ event: event.event }) },
+    },
+  },
   states: {
     idle: {
       on: {
-        START: "running",
+        START: {
+          target: "running",
+          actions: assign(({ context, event }) => ({
+            serverReady: event.serverReady ?? context.serverReady,
+          })),
+        },
         SHUTDOWN: "deregistered",
       },
     },
@@ -197,7 +231,23 @@ export const lifecycleMachine = setup({
       initial: "online",
       on: {
         SERVER_READY: { actions: "markServerReady" },
-        SHUTDOWN: [{ guard: "registerSent", target: "stopping" }, { target: "deregistered" }],
+        SHUTDOWN: [
+          {
+            guard: "registerSent",
+            target: "stopping",
+            actions: { type: "useGracePeriod", params: ({ event }) => ({ gracePeriod: event.gracePeriod }) },
+          },
+          { target: "deregistered" },
+        ],
+        DRAIN: {
+          guard: "everRegistered",
+          target: "stopping",
+          actions: [
+            { type: "useGracePeriod", params: ({ event }) => ({ gracePeriod: event.gracePeriod }) },
+            assign({ holdAfterDrain: true }),
+          ],
+        },
+        DEREGISTER: { guard: "everRegistered", target: "stopping.deregistering" },
         SERVER_EXITED: [
           { guard: "registerSent", target: "stopping.deregistering" },
           { target: "deregistered" },
@@ -342,6 +392,11 @@ export const lifecycleMachine = setup({
             }),
             onDone: [
               {
+                guard: "holdAfterDrain",
+                target: "#lifecycle.drainHeld",
+                actions: assign({ shutdownFailures: 0 }),
+              },
+              {
                 guard: { type: "instanceFound", params: ({ event }) => ({ found: event.output.found }) },
                 target: "drained",
                 actions: assign({ shutdownFailures: 0 }),
@@ -411,6 +466,21 @@ export const lifecycleMachine = setup({
         deregisterRetry: {
           entry: { type: "enterStep", params: { step: "deregisterRetry" } },
           after: { shutdownRetryDelay: "deregistering" },
+        },
+      },
+    },
+    /**
+     * Drained on request (DRAIN): the watch is stopped so no replay undoes the drain; the agent
+     * still holds the instance until DEREGISTER, or SHUTDOWN finishes the way out (drain delay,
+     * server stop, deregister). Outside `stopping`: no deadline runs while a caller decides.
+     */
+    drainHeld: {
+      on: {
+        SHUTDOWN: "stopping.drained",
+        DEREGISTER: "stopping.deregistering",
+        DRAIN: {
+          target: "stopping.draining",
+          actions: { type: "useGracePeriod", params: ({ event }) => ({ gracePeriod: event.gracePeriod }) },
         },
       },
     },

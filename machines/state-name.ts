@@ -15,6 +15,7 @@ export type LifecycleStateName =
   | "stoppingServer"
   | "deregistering"
   | "deregisterRetry"
+  | "drainHeld"
   | "deregistered";
 
 /**

@@ -6,7 +6,7 @@ import { type Actor, createActor, fromPromise, toPromise } from "xstate";
 import { type LifecycleEvent, lifecycleMachine } from "../machines/lifecycle.machine.ts";
 import { type LifecycleStateName, lifecycleStateName } from "../machines/state-name.ts";
 import type { RegisterRequest, Status } from "../machines/types.ts";
-import { agentCallActors, watchActor } from "./actors.ts";
+import { agentCallActors, type OpenStream, watchActor } from "./actors.ts";
 import { JSONHTTPClient } from "./client.ts";
 import { type ResolvedOptions, type RuntimeOptions, resolveOptions } from "./options.ts";
 import { openWatchStream } from "./watch.ts";
@@ -19,6 +19,8 @@ export interface CreateLifecycleOptions extends RuntimeOptions {
   serverReady?: boolean;
   /** Stops the business server gracefully, between the drain delay and deregister. */
   stopServer?: (signal: AbortSignal) => Promise<void>;
+  /** Feeds the chart's watch from this stream instead of `/watch` (e.g. any EventSource, see Runner). */
+  openStream?: OpenStream;
 }
 
 /** The status snapshot of protocol.md plus the leaf state the chart is in. */
@@ -65,8 +67,10 @@ export function createLifecycle(request: RegisterRequest, options: CreateLifecyc
 
   const machine = lifecycleMachine.provide({
     actors: {
-      watch: watchActor((signal, onActivity) =>
-        openWatchStream(resolved.watchURL, { signal, onActivity, maxFrameSize: resolved.maxFrameSize }),
+      watch: watchActor(
+        options.openStream ??
+          ((signal, onActivity) =>
+            openWatchStream(resolved.watchURL, { signal, onActivity, maxFrameSize: resolved.maxFrameSize })),
       ),
       ...agentCallActors(client, resolved.log),
       stopServer: fromPromise(async ({ signal }) => {
