@@ -1,0 +1,284 @@
+/**
+ * Go's `Controller` as a facade over the chart: every method sends the chart an event and reads
+ * its snapshot; the request, the status and every decision live in the chart's context.
+ */
+import { type AnyMachineSnapshot, toPromise, waitFor } from "xstate";
+import { SidecarLifecycleError } from "../machines/errors.ts";
+import type { LifecycleOutput } from "../machines/lifecycle.machine.ts";
+import { type LifecycleStateName, lifecycleStateName } from "../machines/state-name.ts";
+import type { ConnectionEvent, RegisterRequest } from "../machines/types.ts";
+import type { OpenStream } from "./actors.ts";
+import type { Client } from "./client.ts";
+import { parseGoDuration } from "./duration.ts";
+import { ErrWatchStreamClosed } from "./errors.ts";
+import {
+  type CreateLifecycleOptions,
+  createLifecycle,
+  type Lifecycle,
+  type LifecycleStatus,
+} from "./lifecycle.ts";
+import type { ErrorHandler, RuntimeOptions } from "./options.ts";
+import type { DescriptorProvider } from "./registration.ts";
+import { assertValidRegisterRequest } from "./validate.ts";
+import { type EventSource, eventSourceStream } from "./watch-source.ts";
+
+/** Drain or deregister asked for before any register succeeded (Go's wording). */
+export class RegisterRequestNotInitializedError extends SidecarLifecycleError {
+  constructor() {
+    super("runtime_error", "register request is not initialized");
+  }
+}
+
+/** The chart reached its final state: nothing more can be asked of it. */
+export class LifecycleFinishedError extends SidecarLifecycleError {
+  constructor(operation: string) {
+    super("runtime_error", `${operation}: the lifecycle has already finished (deregistered)`);
+  }
+}
+
+const BEFORE_DRAIN: ReadonlySet<LifecycleStateName> = new Set([
+  "idle",
+  "connecting",
+  "awaitingServer",
+  "connected",
+  "registerRetry",
+  "registered",
+  "disconnected",
+]);
+
+function stateOf(snapshot: AnyMachineSnapshot): LifecycleStateName {
+  return lifecycleStateName(snapshot.value);
+}
+
+/** A `connected` event as the agent's watch would carry it, for a Controller driven by hand. */
+function connectedEvent(): ConnectionEvent {
+  return {
+    type: "connected",
+    connected: true,
+    eventId: "",
+    message: "",
+    service: "",
+    status: "",
+    lifecycleState: "",
+    generatedAt: new Date().toISOString(),
+  };
+}
+
+/** A stream that never yields: the chart's watch while no EventSource feeds it (events come by hand). */
+const handDriven: OpenStream = (signal) => ({
+  async *[Symbol.asyncIterator]() {
+    await new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
+  },
+});
+
+export type ControllerOptions = Omit<CreateLifecycleOptions, "client" | "openStream" | "stopServer">;
+
+export class Controller {
+  readonly client: Client;
+  /** The chart handle (createLifecycle): its actor is the one lifecycle every facade shares. */
+  readonly lifecycle: Lifecycle;
+  #source: EventSource | undefined;
+  #stopServer: ((signal: AbortSignal) => Promise<void>) | undefined;
+  readonly #errorHandlers = new Set<ErrorHandler>();
+
+  /** Use `newController`; this constructor takes a request already checked. */
+  constructor(client: Client, request: RegisterRequest, options: ControllerOptions = {}) {
+    this.client = client;
+    this.lifecycle = createLifecycle(request, {
+      ...options,
+      client,
+      openStream: (signal, onActivity) =>
+        this.#source ? eventSourceStream(this.#source)(signal, onActivity) : handDriven(signal, onActivity),
+      stopServer: async (signal) => this.#stopServer?.(signal),
+      onError: (error) => {
+        options.onError?.(error);
+        for (const handler of this.#errorHandlers) handler(error);
+      },
+    });
+  }
+
+  get actor(): Lifecycle["actor"] {
+    return this.lifecycle.actor;
+  }
+
+  /** The request the chart registers (built and checked once, at construction). */
+  get request(): RegisterRequest {
+    return this.lifecycle.request;
+  }
+
+  /** The last successfully registered request (Go's cache), or undefined before the first success. */
+  lastRegisteredRequest(): RegisterRequest | undefined {
+    const context = this.actor.getSnapshot().context;
+    return context.status.registerReplayCount > 0 ? context.request : undefined;
+  }
+
+  /** Feeds the chart's watch from this source from the next watch attempt on (the Runner does this). */
+  useSource(source: EventSource): void {
+    this.#source = source;
+  }
+
+  /** The business server's graceful stop, run by the chart between the drain delay and deregister. */
+  useServerStop(stop: (signal: AbortSignal) => Promise<void>): void {
+    this.#stopServer = stop;
+  }
+
+  /** Every error the chart reports, from now on; returns the unsubscribe function. */
+  addErrorHandler(handler: ErrorHandler): () => void {
+    const guarded: ErrorHandler = (error) => {
+      try {
+        handler(error);
+      } catch (thrown) {
+        this.lifecycle.options.log(`onError handler threw: ${(thrown as Error)?.message ?? String(thrown)}`);
+      }
+    };
+    this.#errorHandlers.add(guarded);
+    return () => this.#errorHandlers.delete(guarded);
+  }
+
+  /**
+   * The agent connection is up: register (replay) now. Resolves once the agent accepted it;
+   * rejects with the RegisterReplayError when it refused (the chart retries on its own).
+   */
+  async onConnected(signal?: AbortSignal): Promise<void> {
+    if (this.actor.getSnapshot().status === "done") throw new LifecycleFinishedError("onConnected");
+    this.actor.send({ type: "START" });
+    const online = await waitFor(
+      this.actor,
+      (s) => s.matches({ running: "online" }) || !s.matches("running"),
+      {
+        signal,
+      },
+    );
+    if (!online.matches("running")) throw new LifecycleFinishedError("onConnected");
+    let failure: Error | undefined;
+    const off = this.addErrorHandler((error) => {
+      failure = error;
+    });
+    try {
+      this.actor.send({ type: "WATCH.ACTIVITY" });
+      this.actor.send({ type: "WATCH.CONNECTED", event: connectedEvent() });
+      const settled = await waitFor(
+        this.actor,
+        (s) => !["connected", "awaitingServer"].includes(stateOf(s)),
+        {
+          signal,
+        },
+      );
+      const state = stateOf(settled);
+      if (state === "registered") return;
+      throw failure ?? new Error(`register interrupted: the lifecycle went to ${state}`);
+    } finally {
+      off();
+    }
+  }
+
+  /** The agent connection is gone (with its error, if known): the chart reconnects. */
+  onDisconnected(err?: Error): void {
+    this.actor.send({ type: "WATCH.FAILED", error: err ?? new ErrWatchStreamClosed() });
+  }
+
+  /** Records the event's type, id and time in the status (a heartbeat is not a disconnect). */
+  observeEvent(event: ConnectionEvent): void {
+    this.actor.send({ type: "WATCH.ACTIVITY" });
+    this.actor.send({ type: "OBSERVE_EVENT", event });
+  }
+
+  /** Writes the error into the status snapshot (`lastError*`, classified by kind). */
+  recordError(err: Error): void {
+    this.actor.send({ type: "RECORD_ERROR", error: err });
+  }
+
+  /**
+   * Drains the last registered instance with `gracePeriod` (Go duration; default the runtime's).
+   * The watch stops (a replay would undo the drain); the chart then holds until deregister()
+   * or shutdown(). Rejects with `register request is not initialized` before any register
+   * succeeded, and with the chart's error when the drain failed up to the shutdown deadline.
+   */
+  async drain(gracePeriod?: string, signal?: AbortSignal): Promise<void> {
+    if (gracePeriod !== undefined) checkGracePeriod(gracePeriod);
+    this.#assertNotFinished("drain");
+    this.actor.send({ type: "DRAIN", gracePeriod: gracePeriod?.trim() });
+    this.#assertAccepted();
+    const settled = await waitFor(this.actor, (s) => !["draining", "drainRetry"].includes(stateOf(s)), {
+      signal,
+    });
+    if (settled.status === "done" && settled.output?.error) throw settled.output.error;
+  }
+
+  /** Deregisters the last registered instance (drained or not) and ends the lifecycle. */
+  async deregister(signal?: AbortSignal): Promise<void> {
+    this.#assertNotFinished("deregister");
+    this.actor.send({ type: "DEREGISTER" });
+    this.#assertAccepted();
+    await this.#finished(signal);
+  }
+
+  /**
+   * The whole way out: stop the watch, drain (with `gracePeriod` when given), wait the drain
+   * delay, stop the business server, deregister. Resolves with the final status.
+   */
+  async shutdown(gracePeriod?: string, signal?: AbortSignal): Promise<LifecycleStatus> {
+    if (gracePeriod !== undefined) checkGracePeriod(gracePeriod);
+    if (this.actor.getSnapshot().status !== "done") {
+      this.actor.send({ type: "SHUTDOWN", gracePeriod: gracePeriod?.trim() });
+    }
+    await this.#finished(signal);
+    return this.status();
+  }
+
+  /** Resolves with the chart's output once it reached its final state (never rejects). */
+  finished(): Promise<LifecycleOutput> {
+    return toPromise(this.actor);
+  }
+
+  status(): LifecycleStatus {
+    return this.lifecycle.status();
+  }
+
+  #assertNotFinished(operation: string): void {
+    if (this.actor.getSnapshot().status === "done") throw new LifecycleFinishedError(operation);
+  }
+
+  /** The chart refuses DRAIN / DEREGISTER (no transition) while nothing was ever registered. */
+  #assertAccepted(): void {
+    if (BEFORE_DRAIN.has(stateOf(this.actor.getSnapshot()))) throw new RegisterRequestNotInitializedError();
+  }
+
+  async #finished(signal?: AbortSignal): Promise<void> {
+    const output = await (signal
+      ? Promise.race([toPromise(this.actor), aborted(signal)])
+      : toPromise(this.actor));
+    if (output.error) throw output.error;
+  }
+}
+
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+}
+
+function checkGracePeriod(gracePeriod: string): void {
+  if (gracePeriod.trim() === "") return; // the agent's default (20 s)
+  if (!(parseGoDuration(gracePeriod) > 0)) {
+    throw new RangeError(`gracePeriod must be greater than zero, got "${gracePeriod}"`);
+  }
+}
+
+/**
+ * A Controller for `provider`'s request, checked against the agent's rules before anything is
+ * sent (Go `NewController`). Options as the runtime's (timing, grace period, onError, log).
+ */
+export async function newController(
+  client: Client,
+  provider: DescriptorProvider,
+  options: Omit<RuntimeOptions, "client"> = {},
+): Promise<Controller> {
+  if (!client) throw new TypeError("client is required");
+  if (!provider || typeof provider.buildRegisterRequest !== "function") {
+    throw new TypeError("descriptor provider is required");
+  }
+  const request = assertValidRegisterRequest(await provider.buildRegisterRequest());
+  return new Controller(client, request, options);
+}

@@ -1,0 +1,101 @@
+/**
+ * Go's `LocalRuntime`: the client, the watch source, the controller (which holds the chart)
+ * and the runner, assembled for one service. Exposes the running XState actor.
+ */
+import type { RegisterRequest } from "../machines/types.ts";
+import type { Client } from "./client.ts";
+import { JSONHTTPClient } from "./client.ts";
+import { Controller } from "./controller.ts";
+import {
+  DefaultAdminBaseURL,
+  DefaultReconnectInterval,
+  DefaultRequestTimeout,
+  DefaultWatchPath,
+} from "./defaults.ts";
+import { type RuntimeOptions, resolveOptions } from "./options.ts";
+import {
+  type DescriptorProvider,
+  type ServiceRegistration,
+  ServiceRegistrationProvider,
+} from "./registration.ts";
+import { Runner } from "./runner.ts";
+import { assertValidRegisterRequest } from "./validate.ts";
+import { WatchSource } from "./watch-source.ts";
+
+/** Go `LocalRuntimeOptions` (baseURL, watchURL, requestTimeout, reconnectInterval, onError) and the rest of RuntimeOptions. */
+export type LocalRuntimeOptions = RuntimeOptions;
+
+/** The Go defaults for an agent at `baseURL` (Go `DefaultLocalRuntimeOptions`). */
+export function defaultLocalRuntimeOptions(baseURL: string = DefaultAdminBaseURL): LocalRuntimeOptions {
+  const base = baseURL.trim() || DefaultAdminBaseURL;
+  return {
+    baseURL: base,
+    watchURL: `${base.replace(/\/+$/, "")}${DefaultWatchPath}`,
+    requestTimeout: DefaultRequestTimeout,
+    reconnectInterval: DefaultReconnectInterval,
+  };
+}
+
+export class LocalRuntime {
+  readonly client: Client;
+  readonly source: WatchSource;
+  readonly controller: Controller;
+  readonly runner: Runner;
+
+  constructor(client: Client, source: WatchSource, controller: Controller, runner: Runner) {
+    this.client = client;
+    this.source = source;
+    this.controller = controller;
+    this.runner = runner;
+  }
+
+  /** The running XState actor of the lifecycle chart. */
+  get actor(): Controller["actor"] {
+    return this.controller.actor;
+  }
+
+  /** Drains with the last registered request (see Controller.drain). */
+  drain(gracePeriod?: string, signal?: AbortSignal): Promise<void> {
+    return this.controller.drain(gracePeriod, signal);
+  }
+
+  /** Deregisters with the last registered request (see Controller.deregister). */
+  deregister(signal?: AbortSignal): Promise<void> {
+    return this.controller.deregister(signal);
+  }
+}
+
+/**
+ * Assembles a runtime for `provider`'s request (Go `NewLocalRuntime`). Rejects before anything
+ * is sent when the options are bad or the agent would refuse the request (every problem listed).
+ */
+export async function newLocalRuntime(
+  provider: DescriptorProvider,
+  options: LocalRuntimeOptions = {},
+): Promise<LocalRuntime> {
+  if (!provider || typeof provider.buildRegisterRequest !== "function") {
+    throw new TypeError("descriptor provider is required");
+  }
+  const resolved = resolveOptions(options);
+  const request: RegisterRequest = assertValidRegisterRequest(await provider.buildRegisterRequest());
+  const ownClient = options.client
+    ? undefined
+    : new JSONHTTPClient(resolved.baseURL, resolved.requestTimeout);
+  const client = options.client ?? (ownClient as JSONHTTPClient);
+  const source = new WatchSource(resolved.watchURL, resolved.timing.reconnectInterval, {
+    maxFrameSize: resolved.maxFrameSize,
+  });
+  const { onError, ...chartOptions } = options;
+  const controller = new Controller(client, request, chartOptions);
+  // The pooled connections to the agent go when the lifecycle ends, so a process can exit.
+  if (ownClient) controller.finished().finally(() => ownClient.close());
+  return new LocalRuntime(client, source, controller, new Runner(source, controller, onError));
+}
+
+/** Go `NewLocalRuntimeFromServiceRegistration`. */
+export function newLocalRuntimeFromServiceRegistration(
+  descriptor: ServiceRegistration,
+  options: LocalRuntimeOptions = {},
+): Promise<LocalRuntime> {
+  return newLocalRuntime(new ServiceRegistrationProvider(descriptor), options);
+}
