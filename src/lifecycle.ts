@@ -2,7 +2,14 @@
  * `createLifecycle`: the chart started with the real actors. A thin handle: it sends the chart
  * events and reads its snapshot; every lifecycle decision stays in machines/.
  */
-import { type Actor, createActor, fromPromise, toPromise } from "xstate";
+import {
+  type Actor,
+  type ActorOptions,
+  type AnyActorLogic,
+  createActor,
+  fromPromise,
+  toPromise,
+} from "xstate";
 import { type LifecycleEvent, lifecycleMachine } from "../machines/lifecycle.machine.ts";
 import { type LifecycleStateName, lifecycleStateName } from "../machines/state-name.ts";
 import type { RegisterRequest, Status } from "../machines/types.ts";
@@ -21,7 +28,15 @@ export interface CreateLifecycleOptions extends RuntimeOptions {
   stopServer?: (signal: AbortSignal) => Promise<void>;
   /** Feeds the chart's watch from this stream instead of `/watch` (e.g. any EventSource, see Runner). */
   openStream?: OpenStream;
+  /**
+   * The clock every chart timer runs on (XState's `Clock`). Default: the real one. Tests pass
+   * XState's `SimulatedClock` to drive backoff, liveness, drain delay and the shutdown deadline.
+   */
+  clock?: Clock;
 }
+
+/** XState's timer interface (`setTimeout` / `clearTimeout`), as `createActor` takes it. */
+export type Clock = NonNullable<ActorOptions<AnyActorLogic>["clock"]>;
 
 /** The status snapshot of protocol.md plus the leaf state the chart is in. */
 export interface LifecycleStatus extends Status {
@@ -82,6 +97,8 @@ export function createLifecycle(request: RegisterRequest, options: CreateLifecyc
     },
   });
   const actor = createActor(machine, {
+    // Spread, not `clock: undefined`: XState would take the undefined over its real clock.
+    ...(options.clock ? { clock: options.clock } : {}),
     input: {
       request,
       gracePeriod: resolved.gracePeriod,

@@ -59,10 +59,18 @@ export async function* openWatchStream(
 
   const ready: ConnectionEvent[] = [];
   let failure: Error | undefined;
+  const tooLarge = (type = "", id = "") =>
+    new WatchEventParseError(type, id, "", new Error(`frame larger than ${maxFrameSize} characters`));
   const parser = createParser({
+    // Bounds what the parser buffers across chunks (an unterminated line or frame) ...
     maxBufferSize: maxFrameSize,
     onEvent(frame) {
       if (failure) return;
+      // ... and this catches a whole oversized frame that arrived inside one chunk.
+      if (frame.data.length > maxFrameSize) {
+        failure = tooLarge(frame.event, frame.id);
+        return;
+      }
       try {
         const event = toConnectionEvent(frame);
         if (event) ready.push(event);
@@ -70,14 +78,12 @@ export async function* openWatchStream(
         failure = error as Error;
       }
     },
+    onComment(comment) {
+      if (comment.length > maxFrameSize) failure ??= tooLarge();
+    },
     onError(error) {
       if (error.type !== "max-buffer-size-exceeded") return; // unknown fields are ignored, as SSE says
-      failure ??= new WatchEventParseError(
-        "",
-        "",
-        "",
-        new Error(`frame larger than ${maxFrameSize} characters`),
-      );
+      failure ??= tooLarge();
     },
   });
   const decoder = new TextDecoder();

@@ -24,6 +24,8 @@ export const legacyConnected = "event: connected\ndata: ok\n\n";
 
 export class TestAgent {
   readonly calls: RecordedCall[] = [];
+  /** Calls answered "hang" whose client went away first (e.g. an aborted register). */
+  readonly abandoned: RecordedCall[] = [];
   /** Per-path answer; default 200 `{}`. */
   readonly respond: Partial<Record<AgentPath, Responder>> = {};
   /** What each new `/watch` stream gets. Default: a legacy `connected` frame. */
@@ -133,10 +135,17 @@ export class TestAgent {
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
       const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>;
-      this.calls.push({ path, body });
+      const call = { path, body };
+      this.calls.push(call);
       const answer = this.respond[path]?.(body) ?? { status: 200, body: {} };
       this.#changed();
-      if (answer === "hang") return;
+      if (answer === "hang") {
+        res.on("close", () => {
+          this.abandoned.push(call);
+          this.#changed();
+        });
+        return;
+      }
       res.writeHead(answer.status, { "content-type": "application/json" }).end(JSON.stringify(answer.body));
     });
   }

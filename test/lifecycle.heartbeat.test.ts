@@ -1,0 +1,52 @@
+/** Heartbeats only move lastEvent*; another `connected` on the same stream replays the registration. */
+import { describe, expect, it } from "vitest";
+import { legacyConnected } from "./support/agent.ts";
+import { useAgent, waitForStatus } from "./support/lifecycle-harness.ts";
+
+const h = useAgent();
+
+describe("lifecycle: heartbeats", () => {
+  it("changes only lastEventType/Id/At on a heartbeat, preferring the agent's generated_at", async () => {
+    const lifecycle = h.start();
+    const before = await waitForStatus(lifecycle, (s) => s.registered, "registered");
+
+    h.agent.send(
+      'id: 41\nevent: heartbeat\ndata: {"event":"heartbeat","status":"ready","generated_at":"2026-04-21T08:00:00Z"}\n\n',
+    );
+    const after = await waitForStatus(lifecycle, (s) => s.lastEventId === "41", "the heartbeat");
+    expect(after).toEqual({
+      ...before,
+      lastEventType: "heartbeat",
+      lastEventId: "41",
+      lastEventAt: "2026-04-21T08:00:00.000Z",
+    });
+  });
+
+  it("stamps a heartbeat without generated_at with the time it arrived", async () => {
+    const lifecycle = h.start();
+    const before = await waitForStatus(lifecycle, (s) => s.registered, "registered");
+    const sentAt = new Date().toISOString();
+
+    h.agent.send("id: 8\nevent: heartbeat\ndata: alive\n\n");
+    const after = await waitForStatus(lifecycle, (s) => s.lastEventId === "8", "the heartbeat");
+    expect(after.lastEventAt >= sentAt).toBe(true);
+    expect(after).toEqual({
+      ...before,
+      lastEventType: "heartbeat",
+      lastEventId: "8",
+      lastEventAt: after.lastEventAt,
+    });
+    expect(after.lastDisconnectedAt).toBe("");
+    expect(h.agent.callsTo("/register")).toHaveLength(1);
+  });
+
+  it("replays the registration on another `connected` on the same stream", async () => {
+    const lifecycle = h.start();
+    await waitForStatus(lifecycle, (s) => s.registered, "registered");
+    h.agent.send(legacyConnected);
+    const replayed = await waitForStatus(lifecycle, (s) => s.registerReplayCount === 2, "the replay");
+    expect(replayed).toMatchObject({ state: "registered", disconnectCount: 0 });
+    expect(h.agent.watchRequests).toBe(1);
+    expect(h.agent.callsTo("/register")).toHaveLength(2);
+  });
+});

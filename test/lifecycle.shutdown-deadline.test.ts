@@ -1,0 +1,81 @@
+/** Failing drain / deregister calls are retried with backoff, but never past the shutdown deadline. */
+import { describe, expect, it } from "vitest";
+import { SimulatedClock } from "xstate";
+import { ShutdownStepError, ShutdownTimeoutError } from "../src/errors.ts";
+import { advanceUntil, rejectionOf, useAgent, waitForStatus } from "./support/lifecycle-harness.ts";
+
+const h = useAgent();
+
+describe("lifecycle: shutdown deadline", () => {
+  it("retries an unreachable agent until shutdownTimeout, then ends deregistered with the error", async () => {
+    const clock = new SimulatedClock();
+    const errors: Error[] = [];
+    const lifecycle = h.start({
+      clock,
+      shutdownTimeout: 2_000,
+      requestTimeout: 500,
+      reconnectInterval: 200,
+      livenessTimeout: 600_000,
+      onError: (error) => errors.push(error),
+    });
+    await waitForStatus(lifecycle, (s) => s.registered, "registered");
+    const drainURL = `${h.agent.url}/drain`;
+    await h.agent.close();
+    await waitForStatus(lifecycle, (s) => s.disconnectCount === 1, "the agent to go away");
+
+    const failure = rejectionOf(lifecycle.shutdown());
+    let elapsed = 0;
+    while (lifecycle.state() !== "deregistered") {
+      // Move the clock only between attempts, so the deadline finds the chart waiting to retry.
+      await waitForStatus(lifecycle, (s) => s.state !== "draining", "the drain attempt to fail");
+      clock.increment(50);
+      elapsed += 50;
+      if (elapsed > 2_000) throw new Error(`still ${lifecycle.state()} after the deadline`);
+    }
+
+    const error = await failure;
+    expect(error).toBeInstanceOf(ShutdownTimeoutError);
+    expect(error).toMatchObject({ kind: "sidecar_api", state: "drainRetry", timeoutMs: 2_000 });
+    expect((error as Error).message).toMatch(
+      /^shutdown timed out after 2000 ms in state drainRetry: drain refused, retry pending \(last error: drain failed: service=auth port=9090: drain http:\/\/127\.0\.0\.1:\d+\/drain: no answer from the agent: /,
+    );
+    expect((error as Error).message).toContain(drainURL);
+    expect(lifecycle.status()).toMatchObject({
+      state: "deregistered",
+      lastErrorKind: "sidecar_api",
+      lastError: (error as Error).message,
+    });
+    const drainFailures = errors.filter((e) => e instanceof ShutdownStepError && e.step === "drain");
+    expect(drainFailures.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("retries a failing drain with backoff and finishes cleanly once the agent accepts it", async () => {
+    const clock = new SimulatedClock();
+    let failures = 2;
+    h.agent.respond["/drain"] = () =>
+      failures-- > 0 ? { status: 500, body: { error: "consul unavailable" } } : { status: 200, body: {} };
+    const lifecycle = h.start({
+      clock,
+      drainDelay: 1_000,
+      shutdownTimeout: 60_000,
+      livenessTimeout: 600_000,
+    });
+    await waitForStatus(lifecycle, (s) => s.registered, "registered");
+
+    const finished = lifecycle.shutdown();
+    await advanceUntil(clock, lifecycle, (s) => s.state === "deregistered", "deregistered", { stepMs: 50 });
+    const final = await finished;
+    expect(h.agent.calls.map((call) => call.path)).toEqual([
+      "/register",
+      "/drain",
+      "/drain",
+      "/drain",
+      "/deregister",
+    ]);
+    // The failures stay on record; the way out itself succeeded, so shutdown() resolves.
+    expect(final).toMatchObject({ state: "deregistered", lastErrorKind: "sidecar_api" });
+    expect(final.lastError).toBe(
+      "drain failed: service=auth port=9090: agent answered 500: consul unavailable",
+    );
+  });
+});

@@ -1,0 +1,204 @@
+/**
+ * Shared pieces of the lifecycle suites: the sample service, a per-test agent and lifecycles
+ * that are stopped afterwards, condition waits on the chart's snapshots, and a simulated clock
+ * that records every timer the chart sets (so a test can read the backoff it chose).
+ */
+import { afterEach, beforeEach } from "vitest";
+import { SimulatedClock } from "xstate";
+import type { RegisterRequest } from "../../machines/types.ts";
+import {
+  type CreateLifecycleOptions,
+  createLifecycle,
+  type Lifecycle,
+  type LifecycleStatus,
+} from "../../src/lifecycle.ts";
+import { TestAgent } from "./agent.ts";
+
+/** protocol.md's example service, camelCase. */
+export function authRequest(): RegisterRequest {
+  return {
+    appId: "10001",
+    appName: "auth",
+    name: "auth",
+    namespace: "default",
+    port: 9090,
+    dns: "auth.default.svc.cluster.local",
+    env: "prod",
+    weight: 100,
+    protocol: "grpc",
+    kernel: { language: "Node.js", version: "v22.11.0" },
+    methods: ["/acme.auth.v1.AuthService/Login"],
+    version: "v1.0.0",
+  };
+}
+
+/** The same service as protocol.md writes it on the wire. */
+export const authWireBody = {
+  app_id: "10001",
+  app_name: "auth",
+  name: "auth",
+  namespace: "default",
+  port: 9090,
+  dns: "auth.default.svc.cluster.local",
+  env: "prod",
+  weight: 100,
+  protocol: "grpc",
+  kernel: { language: "Node.js", version: "v22.11.0" },
+  methods: ["/acme.auth.v1.AuthService/Login"],
+  version: "v1.0.0",
+};
+
+/** A SimulatedClock that also remembers the duration of every timer set on it. */
+export class RecordingClock extends SimulatedClock {
+  readonly delays: number[] = [];
+
+  override setTimeout(fn: (...args: unknown[]) => void, timeout: number): number {
+    this.delays.push(timeout);
+    return super.setTimeout(fn, timeout);
+  }
+}
+
+export interface Harness {
+  readonly agent: TestAgent;
+  /** A lifecycle against this test's agent, started, stopped after the test. */
+  start(options?: CreateLifecycleOptions): Lifecycle;
+}
+
+/** Registers before/after hooks: a fresh TestAgent per test, every lifecycle stopped after it. */
+export function useAgent(): Harness {
+  let agent: TestAgent | undefined;
+  const lifecycles: Lifecycle[] = [];
+  beforeEach(async () => {
+    agent = await TestAgent.start();
+  });
+  afterEach(async () => {
+    for (const lifecycle of lifecycles.splice(0)) lifecycle.actor.stop();
+    await agent?.close();
+  });
+  return {
+    get agent() {
+      if (!agent) throw new Error("useAgent: the agent exists only inside a test");
+      return agent;
+    },
+    start(options = {}) {
+      const lifecycle = createLifecycle(authRequest(), { baseURL: this.agent.url, ...options });
+      lifecycles.push(lifecycle);
+      lifecycle.start();
+      return lifecycle;
+    },
+  };
+}
+
+/** Every status the lifecycle passes through from now on, in order. */
+export function recordStatuses(lifecycle: Lifecycle): LifecycleStatus[] {
+  const seen: LifecycleStatus[] = [lifecycle.status()];
+  lifecycle.actor.subscribe(() => seen.push(lifecycle.status()));
+  return seen;
+}
+
+/** Resolves with the first status for which `check` holds; rejects naming `what` after `timeoutMs`. */
+export function waitForStatus(
+  lifecycle: Lifecycle,
+  check: (status: LifecycleStatus) => boolean,
+  what: string,
+  timeoutMs = 5_000,
+): Promise<LifecycleStatus> {
+  return new Promise((resolve, reject) => {
+    const now = lifecycle.status();
+    if (check(now)) {
+      resolve(now);
+      return;
+    }
+    const timer = setTimeout(() => {
+      subscription.unsubscribe();
+      reject(
+        new Error(
+          `timed out after ${timeoutMs} ms waiting for ${what}; status: ${JSON.stringify(lifecycle.status())}`,
+        ),
+      );
+    }, timeoutMs);
+    const subscription = lifecycle.actor.subscribe(() => {
+      const status = lifecycle.status();
+      if (!check(status)) return;
+      clearTimeout(timer);
+      subscription.unsubscribe();
+      resolve(status);
+    });
+  });
+}
+
+/** Lets pending socket I/O run before the next simulated tick. */
+export function ioTurn(ms = 5): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Advances the simulated clock in `stepMs` steps, letting real I/O run between steps, until
+ * `check` holds. Returns the simulated time that took.
+ */
+export async function advanceUntil(
+  clock: SimulatedClock,
+  lifecycle: Lifecycle,
+  check: (status: LifecycleStatus) => boolean,
+  what: string,
+  { stepMs = 50, maxMs = 120_000 }: { stepMs?: number; maxMs?: number } = {},
+): Promise<number> {
+  let advanced = 0;
+  while (!check(lifecycle.status())) {
+    if (advanced >= maxMs) {
+      throw new Error(
+        `simulated ${advanced} ms without ${what}; status: ${JSON.stringify(lifecycle.status())}`,
+      );
+    }
+    clock.increment(stepMs);
+    advanced += stepMs;
+    await ioTurn();
+  }
+  return advanced;
+}
+
+/** Polls `check` until it holds; rejects naming `what` after `timeoutMs`. For state outside the chart. */
+export async function eventually(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await ioTurn();
+  }
+}
+
+/** `promise`, or a rejection naming `what` if it has not settled within `timeoutMs`. */
+export function within<T>(promise: Promise<T>, what: string, timeoutMs = 5_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)),
+      timeoutMs,
+    );
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The error `promise` rejects with; fails when it resolves. */
+export function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    (value) => {
+      throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
+    },
+    (error: unknown) => error,
+  );
+}
+
+/** Counts the events of `type` the lifecycle's chart receives (those that change no status too). */
+export function countEvents(lifecycle: Lifecycle, type: string): () => number {
+  let count = 0;
+  lifecycle.actor.system.inspect((inspection) => {
+    if (
+      inspection.type === "@xstate.event" &&
+      inspection.actorRef === lifecycle.actor &&
+      inspection.event.type === type
+    ) {
+      count += 1;
+    }
+  });
+  return () => count;
+}

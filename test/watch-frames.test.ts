@@ -1,0 +1,100 @@
+/** What each SSE frame kind of protocol.md means, one parsed frame at a time. */
+import { describe, expect, it } from "vitest";
+import { WatchEventParseError } from "../src/errors.ts";
+import { toConnectionEvent } from "../src/watch-frames.ts";
+
+describe("toConnectionEvent", () => {
+  it("reads a legacy `event: connected` / `data: ok` as connected, keeping `ok` as the message", () => {
+    expect(toConnectionEvent({ event: "connected", data: "ok", id: undefined })).toEqual({
+      type: "connected",
+      connected: true,
+      eventId: "",
+      message: "ok",
+      service: "",
+      status: "",
+      lifecycleState: "",
+      ready: undefined,
+      generatedAt: undefined,
+    });
+  });
+
+  it("reads every field of a structured JSON heartbeat, with its id", () => {
+    const data =
+      '{"event":"heartbeat","message":"alive","service":"sidecar-agent","status":"ready",\n' +
+      ' "lifecycle_state":"serving","ready":true,"generated_at":"2026-04-21T08:00:00Z"}';
+    expect(toConnectionEvent({ event: "heartbeat", id: "7", data })).toEqual({
+      type: "heartbeat",
+      connected: true,
+      eventId: "7",
+      message: "alive",
+      service: "sidecar-agent",
+      status: "ready",
+      lifecycleState: "serving",
+      ready: true,
+      generatedAt: "2026-04-21T08:00:00.000Z",
+    });
+  });
+
+  it("lets the payload's `event` override the SSE event name", () => {
+    const event = toConnectionEvent({ event: "message", id: "1", data: '{"event":"connected"}' });
+    expect(event?.type).toBe("connected");
+  });
+
+  it("reads an unnamed `data: ok` (type message) as connected", () => {
+    expect(toConnectionEvent({ event: undefined, id: undefined, data: "ok" })?.type).toBe("connected");
+  });
+
+  it("keeps data that is not JSON as the message text", () => {
+    const event = toConnectionEvent({ event: "heartbeat", id: "3", data: "still here" });
+    expect(event).toMatchObject({ type: "heartbeat", eventId: "3", message: "still here", service: "" });
+  });
+
+  it("leaves `ready` undefined when the agent did not say, false when it said false", () => {
+    expect(
+      toConnectionEvent({ event: "heartbeat", id: undefined, data: '{"status":"starting"}' })?.ready,
+    ).toBe(undefined);
+    expect(toConnectionEvent({ event: "heartbeat", id: undefined, data: '{"ready":false}' })?.ready).toBe(
+      false,
+    );
+  });
+
+  it("ignores a generated_at that is not a time", () => {
+    const event = toConnectionEvent({ event: "heartbeat", id: undefined, data: '{"generated_at":"soon"}' });
+    expect(event?.generatedAt).toBeUndefined();
+  });
+
+  it("ignores blank keep-alives and unknown event types", () => {
+    expect(toConnectionEvent({ event: undefined, id: undefined, data: "" })).toBeNull();
+    expect(toConnectionEvent({ event: undefined, id: "4", data: "   " })).toBeNull();
+    expect(toConnectionEvent({ event: "ping", id: undefined, data: "{}" })).toBeNull();
+    expect(toConnectionEvent({ event: undefined, id: undefined, data: "hello" })).toBeNull();
+    expect(toConnectionEvent({ event: "heartbeat", id: undefined, data: '{"event":"metrics"}' })).toBeNull();
+  });
+
+  it("throws WatchEventParseError with type, id and raw payload for JSON-looking data that does not parse", () => {
+    const frame = { event: "heartbeat", id: "9", data: '{"event":"heartbeat",' };
+    let thrown: unknown;
+    try {
+      toConnectionEvent(frame);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(WatchEventParseError);
+    const error = thrown as WatchEventParseError;
+    expect(error).toMatchObject({
+      kind: "watch_event_parse",
+      eventType: "heartbeat",
+      eventId: "9",
+      payload: '{"event":"heartbeat",',
+    });
+    expect(error.message).toContain("type=heartbeat id=9");
+    expect(error.message).toContain('payload: {"event":"heartbeat",');
+    expect(error.cause).toBeInstanceOf(SyntaxError);
+  });
+
+  it("treats a broken `[` payload as a parse error too, typed `message` when unnamed", () => {
+    expect(() => toConnectionEvent({ event: undefined, id: undefined, data: "[1," })).toThrow(
+      /type=message id=\(none\)/,
+    );
+  });
+});
