@@ -41,6 +41,13 @@ export {
   newServiceRegistrationFromGRPC,
 } from "./grpc.ts";
 export { type LifecycleHookOptions, LifecycleHooks, newLifecycleHooks } from "./hooks.ts";
+export { InspectEnv, type InspectOption } from "./inspector/connect.ts";
+export {
+  DefaultInspectorPort,
+  type InspectorServer,
+  type InspectorServerOptions,
+  startInspectorServer,
+} from "./inspector/server.ts";
 export {
   type CreateLifecycleOptions,
   createLifecycle,

@@ -15,6 +15,7 @@ import { type LifecycleStateName, lifecycleStateName } from "../machines/state-n
 import type { RegisterRequest, Status } from "../machines/types.ts";
 import { agentCallActors, type OpenStream, watchActor } from "./actors.ts";
 import { JSONHTTPClient } from "./client.ts";
+import { type InspectOption, inspectorFromEnv } from "./inspector/connect.ts";
 import { type ResolvedOptions, type RuntimeOptions, resolveOptions } from "./options.ts";
 import { openWatchStream } from "./watch.ts";
 
@@ -33,6 +34,11 @@ export interface CreateLifecycleOptions extends RuntimeOptions {
    * XState's `SimulatedClock` to drive backoff, liveness, drain delay and the shutdown deadline.
    */
   clock?: Clock;
+  /**
+   * XState inspection observer, e.g. `createWebSocketInspector({ url }).inspect` from
+   * @statelyai/inspect. Default: when SIDECAR_LIFECYCLE_INSPECT=<ws url> is set, stream to it.
+   */
+  inspect?: InspectOption;
 }
 
 /** XState's timer interface (`setTimeout` / `clearTimeout`), as `createActor` takes it. */
@@ -99,6 +105,7 @@ export function createLifecycle(request: RegisterRequest, options: CreateLifecyc
   const actor = createActor(machine, {
     // Spread, not `clock: undefined`: XState would take the undefined over its real clock.
     ...(options.clock ? { clock: options.clock } : {}),
+    inspect: options.inspect ?? inspectorFromEnv()?.inspect,
     input: {
       request,
       gracePeriod: resolved.gracePeriod,

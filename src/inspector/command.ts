@@ -1,0 +1,77 @@
+/** `sidecar-lifecycle inspect [--port N] [--host H]`: serves the live inspector until interrupted. */
+import { parseArgs } from "node:util";
+import { DefaultInspectorPort, startInspectorServer } from "./server.ts";
+
+export const inspectUsage = `usage: sidecar-lifecycle inspect [--port ${DefaultInspectorPort}] [--host 127.0.0.1]
+
+Serves a page that draws the lifecycle chart and follows running services live.
+Point a service at it with SIDECAR_LIFECYCLE_INSPECT=ws://127.0.0.1:${DefaultInspectorPort}
+(or createLifecycle(request, { inspect })).`;
+
+export interface InspectCommandIO {
+  /** Stops the server; default: the first SIGINT or SIGTERM. */
+  signal?: AbortSignal;
+  out?: (line: string) => void;
+}
+
+function portOf(value: string | undefined): number {
+  if (value === undefined) return DefaultInspectorPort;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`--port must be an integer from 0 to 65535, got "${value}"`);
+  }
+  return port;
+}
+
+function untilInterrupted(): AbortSignal {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  controller.signal.addEventListener("abort", () => {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  });
+  return controller.signal;
+}
+
+/** Runs the inspector; resolves with the exit code once it is stopped. Bad flags throw. */
+export async function runInspectCommand(argv: string[], io: InspectCommandIO = {}): Promise<number> {
+  const out = io.out ?? ((line: string) => console.log(line));
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    out(inspectUsage);
+    return 0;
+  }
+  const port = portOf(values.port);
+  const server = await startInspectorServer({ port, host: values.host });
+  out(`inspector: ${server.url}`);
+  out(`services: SIDECAR_LIFECYCLE_INSPECT=${server.wsURL}`);
+
+  const signal = io.signal ?? untilInterrupted();
+  if (!signal.aborted)
+    await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+  await server.close();
+  return 0;
+}
+
+/** The `sidecar-lifecycle inspect` entry of the CLI: bad flags print what is wrong and exit 2. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    return await runInspectCommand(argv);
+  } catch (error) {
+    const usage =
+      error instanceof RangeError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+    if (!usage) throw error;
+    process.stderr.write(`sidecar-lifecycle inspect: ${(error as Error).message}\n\n${inspectUsage}\n`);
+    return 2;
+  }
+}

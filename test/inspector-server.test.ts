@@ -1,0 +1,158 @@
+import { createWebSocketInspector } from "@statelyai/inspect";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { runInspectCommand } from "../src/inspector/command.ts";
+import { InspectEnv, inspectorFromEnv } from "../src/inspector/connect.ts";
+import { type InspectorServer, startInspectorServer } from "../src/inspector/server.ts";
+import { createLifecycle, type Lifecycle } from "../src/lifecycle.ts";
+import { TestAgent } from "./support/agent.ts";
+import { registration, serviceWhere } from "./support/inspector.ts";
+
+const fast = { reconnectInterval: 20, requestTimeout: 1_000, drainDelay: 0, shutdownTimeout: 3_000 };
+
+describe("inspector server", () => {
+  let server: InspectorServer;
+  let agent: TestAgent;
+  const lifecycles: Lifecycle[] = [];
+
+  beforeEach(async () => {
+    server = await startInspectorServer({ port: 0 });
+    agent = await TestAgent.start();
+  });
+
+  afterEach(async () => {
+    delete process.env[InspectEnv];
+    await Promise.allSettled(lifecycles.splice(0).map((lifecycle) => lifecycle.shutdown()));
+    await agent.close();
+    await server.close();
+  });
+
+  it("follows a lifecycle streamed by @statelyai/inspect's own createWebSocketInspector", async () => {
+    const inspector = createWebSocketInspector({ url: server.wsURL });
+    const lifecycle = createLifecycle(registration("auth", 9090), {
+      ...fast,
+      baseURL: agent.url,
+      inspect: inspector.inspect,
+    });
+    lifecycles.push(lifecycle);
+    lifecycle.start();
+
+    const service = await serviceWhere(server.sessions, (s) => s.state === "registered", "registered");
+    expect(service).toMatchObject({ name: "auth:9090", machine: "lifecycle", connected: true });
+    expect(service.status).toMatchObject({ connected: true, registered: true, lastServiceName: "auth" });
+    expect(service.active).toContain("lifecycle.running.online.session.registered");
+    expect(service.active).toContain("lifecycle.running.online.liveness.listening");
+    expect(service.log.map(({ from, event, to }) => `${from} -${event}-> ${to}`)).toEqual([
+      "null -start-> idle",
+      "idle -START-> connecting",
+      "connecting -WATCH.CONNECTED-> connected",
+      "connected -done: register-> registered",
+    ]);
+    await lifecycle.shutdown();
+    await serviceWhere(server.sessions, (s) => s.state === "deregistered", "deregistered");
+    inspector.stop();
+  });
+
+  it(`streams to ${InspectEnv} and lets go of the socket once the lifecycle is done`, async () => {
+    process.env[InspectEnv] = server.wsURL;
+    const lifecycle = createLifecycle(registration("billing", 7070), { ...fast, baseURL: agent.url });
+    lifecycles.push(lifecycle);
+    lifecycle.start();
+    await serviceWhere(
+      server.sessions,
+      (s) => s.name === "billing:7070" && s.state === "registered",
+      "billing",
+    );
+
+    await agent.restart(30);
+    const again = await serviceWhere(
+      server.sessions,
+      (s) => s.log.filter((entry) => entry.to === "registered").length === 2,
+      "registered again after the agent restart",
+    );
+    expect(again.log.map((entry) => entry.to)).toContain("disconnected");
+
+    await lifecycle.shutdown();
+    const gone = await serviceWhere(server.sessions, (s) => !s.connected, "the service's socket closing");
+    expect(gone.state).toBe("deregistered");
+  });
+
+  it(`rejects a ${InspectEnv} that is not a ws:// URL, naming the variable`, () => {
+    expect(() => inspectorFromEnv(() => {}, { [InspectEnv]: "http://127.0.0.1:1" })).toThrow(
+      /SIDECAR_LIFECYCLE_INSPECT must be a ws:\/\/ or wss:\/\/ URL, got "http:\/\/127.0.0.1:1"/,
+    );
+    expect(() => inspectorFromEnv(() => {}, { [InspectEnv]: "not a url" })).toThrow(TypeError);
+    expect(inspectorFromEnv(() => {}, {})).toBeUndefined();
+  });
+
+  it("keeps services apart and ignores what is not an inspection event", async () => {
+    const socket = new WebSocket(server.wsURL);
+    await new Promise((resolve) => socket.once("open", resolve));
+    socket.send("not json");
+    socket.send(JSON.stringify({ type: "@xstate.snapshot", sessionId: "x:1", snapshot: { value: "a" } }));
+    for (const [name, port] of [
+      ["a", 1],
+      ["b", 2],
+    ] as const) {
+      const inspector = createWebSocketInspector({ url: server.wsURL });
+      const lifecycle = createLifecycle(registration(name, port), {
+        ...fast,
+        baseURL: agent.url,
+        inspect: inspector.inspect,
+      });
+      lifecycles.push(lifecycle);
+      lifecycle.start();
+    }
+    await serviceWhere(server.sessions, (s) => s.name === "a:1" && s.state === "registered", "a");
+    await serviceWhere(server.sessions, (s) => s.name === "b:2" && s.state === "registered", "b");
+    expect(
+      server.sessions
+        .list()
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(["a:1", "b:2"]);
+    socket.close();
+  });
+
+  it("serves the page, its script, elkjs's browser build, the chart and a live event stream", async () => {
+    for (const path of ["/", "/page.js", "/style.css", "/vendor/elk.bundled.js", "/chart.json"]) {
+      const response = await fetch(new URL(path, server.url));
+      expect(response.status, path).toBe(200);
+      await response.arrayBuffer();
+    }
+    const chart = (await (await fetch(new URL("/chart.json", server.url))).json()) as { leaves: string[] };
+    expect(chart.leaves).toContain("lifecycle.running.online.session.registered");
+    expect((await fetch(new URL("/nope", server.url))).status).toBe(404);
+
+    const controller = new AbortController();
+    const events = await fetch(new URL("/events", server.url), { signal: controller.signal });
+    expect(events.headers.get("content-type")).toBe("text/event-stream");
+    const reader = (events.body as ReadableStream<Uint8Array>).getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(first).toBe("event: services\ndata: []\n\n");
+    controller.abort();
+  });
+});
+
+describe("sidecar-lifecycle inspect", () => {
+  it("prints the page and the address services point at, and stops on its signal", async () => {
+    const lines: string[] = [];
+    const controller = new AbortController();
+    const done = runInspectCommand(["--port", "0"], {
+      signal: controller.signal,
+      out: (line) => {
+        lines.push(line);
+        if (lines.length === 2) controller.abort();
+      },
+    });
+    await expect(done).resolves.toBe(0);
+    expect(lines[0]).toMatch(/^inspector: http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(lines[1]).toMatch(/^services: SIDECAR_LIFECYCLE_INSPECT=ws:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it("names a bad --port", async () => {
+    await expect(runInspectCommand(["--port", "http"])).rejects.toThrow(
+      '--port must be an integer from 0 to 65535, got "http"',
+    );
+  });
+});
