@@ -98,6 +98,13 @@ export class ManagedServer {
     if (lifecycle.actor.getSnapshot().status === "done") {
       throw fail(ManagedServerStageLifecycle, new Error("the lifecycle has already finished"));
     }
+    if (signal?.aborted) {
+      // Asked to exit before anything started: nothing to serve, nothing registered.
+      await lifecycle.shutdown().catch((error: unknown) => {
+        throw fail(ManagedServerStageAgentShutdown, error);
+      });
+      return;
+    }
 
     const exit = deferred<string>();
     let exitReason: string | undefined;
@@ -146,7 +153,6 @@ export class ManagedServer {
       : () => {};
     const onAbort = () => requestExit("abort signal");
     signal?.addEventListener("abort", onAbort, { once: true });
-    if (signal?.aborted) onAbort();
 
     const gate = new AbortController();
     const ready = () => {
