@@ -30,6 +30,14 @@ export {
   RegisterRequestNotInitializedError,
 } from "./controller.ts";
 export * from "./defaults.ts";
+export {
+  type DevAgent,
+  type DevAgentCall,
+  type DevAgentOptions,
+  startDevAgent,
+} from "./dev-agent/server.ts";
+export type { LocalService, ServiceState } from "./dev-agent/store.ts";
+export type { WatchProtocol } from "./dev-agent/watch-hub.ts";
 export { parseGoDuration } from "./duration.ts";
 export { ErrorQueue } from "./error-queue.ts";
 export * from "./errors.ts";
