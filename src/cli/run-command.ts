@@ -1,0 +1,124 @@
+/**
+ * `sidecar-lifecycle run -- <command>`: any process, in any language, bound to the agent by the
+ * same lifecycle chart. This file only wires events: the port opening is SERVER_READY, a signal
+ * is SHUTDOWN, the child ending on its own is SERVER_EXITED, and stopping the child is the
+ * chart's stopServer step (after drain and the drain delay, before deregister).
+ */
+import { createLifecycle } from "../lifecycle.ts";
+import { waitForPort } from "../port-probe.ts";
+import { Child } from "./child.ts";
+import { clockStamp, reportUsage, UsageError } from "./command.ts";
+import { parseRunArgs, RUN_HELP, type RunConfig } from "./run-options.ts";
+import { logTransitions } from "./transition-log.ts";
+
+const PREFIX = "[sidecar-lifecycle]";
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseRunArgs>;
+  try {
+    parsed = parseRunArgs(argv);
+  } catch (error) {
+    if (error instanceof UsageError) return reportUsage("run", error);
+    throw error;
+  }
+  if (parsed.help) {
+    process.stdout.write(`${RUN_HELP}\n`);
+    return 0;
+  }
+  return supervise(parsed);
+}
+
+function supervise(config: RunConfig): Promise<number> {
+  const warn = (line: string) => process.stderr.write(`${PREFIX} ${clockStamp()}  ${line}\n`);
+  const say = config.quiet ? () => {} : warn;
+  const { port, name } = config.request;
+  const child = new Child(config.command, config.args);
+  const label = `${config.command} (pid ${child.pid ?? "?"})`;
+  say(`started ${label}; it is registered as ${name}:${port} once port ${port} accepts connections`);
+
+  let forward: NodeJS.Signals = "SIGTERM";
+  let killAt = Number.POSITIVE_INFINITY;
+  const stopChild = async (abort?: AbortSignal) => {
+    if (child.hasExited) return;
+    await Promise.resolve(); // the chart reports its move to stoppingServer first
+    say(`forwarding ${forward} to ${label}`);
+    child.signal(forward);
+    if (!(await child.waitExit(killAt - Date.now(), abort))) {
+      warn(`${label} still running at the shutdown deadline: SIGKILL`);
+      child.signal("SIGKILL");
+      await child.exited;
+    }
+  };
+
+  const lifecycle = createLifecycle(config.request, {
+    baseURL: config.baseURL,
+    gracePeriod: config.gracePeriod,
+    shutdownTimeout: config.shutdownTimeout,
+    ...(config.drainDelay === undefined ? {} : { drainDelay: config.drainDelay }),
+    serverReady: false,
+    stopServer: stopChild,
+    log: (note) => say(`note: ${note}`),
+  });
+  const stopLogging = config.quiet ? () => {} : logTransitions(lifecycle, say);
+  // SIGKILL early enough that deregister still fits in the chart's shutdown deadline.
+  const deregisterReserve = Math.min(lifecycle.options.requestTimeout, config.shutdownTimeout / 4);
+  const startShutdown = () => {
+    killAt = Date.now() + config.shutdownTimeout - deregisterReserve;
+  };
+
+  const probe = new AbortController();
+  lifecycle.start();
+  waitForPort(port, probe.signal).then(
+    () => {
+      say(`${label} accepts connections on port ${port}`);
+      lifecycle.serverReady();
+    },
+    () => {},
+  );
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const done = (code: number) => {
+      process.off("SIGTERM", onSignal);
+      process.off("SIGINT", onSignal);
+      stopLogging();
+      resolve(code);
+    };
+    const finish = async () => {
+      probe.abort();
+      try {
+        await lifecycle.shutdown();
+      } catch (error) {
+        warn(`shutdown incomplete: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      // Nothing was registered (or the deadline passed): the chart skipped stopServer.
+      await stopChild();
+      const exit = await child.exited;
+      say(`${label} ${exit.description}; exit code ${exit.code}`);
+      done(exit.code);
+    };
+    function onSignal(signal: NodeJS.Signals) {
+      if (stopping) {
+        warn(`second ${signal}: forcing exit, killing ${label}`);
+        child.signal("SIGKILL");
+        done(1);
+        return;
+      }
+      stopping = true;
+      forward = signal;
+      startShutdown();
+      say(`${signal}: draining before ${label} is stopped (a second signal forces exit)`);
+      void finish();
+    }
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+    child.exited.then((exit) => {
+      if (stopping) return;
+      stopping = true;
+      startShutdown();
+      say(`${label} ${exit.description} on its own: deregistering`);
+      lifecycle.actor.send({ type: "SERVER_EXITED" });
+      void finish();
+    });
+  });
+}

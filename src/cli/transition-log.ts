@@ -1,0 +1,41 @@
+/** Prints a lifecycle's state transitions as they happen, one timestamped line each. */
+import type { LifecycleStateName } from "../../machines/state-name.ts";
+import type { Lifecycle, LifecycleStatus } from "../lifecycle.ts";
+
+/** What a transition means, in words, when the state name alone does not say it. */
+function detail(to: LifecycleStateName, status: LifecycleStatus): string {
+  switch (to) {
+    case "awaitingServer":
+      return "agent connected; waiting for the server to accept connections";
+    case "connected":
+      return "agent connected; registering";
+    case "registered":
+      return status.registerReplayCount > 1
+        ? `registration replayed: register #${status.registerReplayCount}`
+        : "the agent accepted the registration";
+    case "registerRetry":
+    case "disconnected":
+    case "drainRetry":
+    case "deregisterRetry":
+      return status.lastError;
+    case "drained":
+      return "drain accepted; waiting the drain delay";
+    case "stoppingServer":
+      return "stopping the server";
+    default:
+      return "";
+  }
+}
+
+/** Subscribes to the lifecycle's actor and writes `from → to (detail)`; returns the unsubscribe function. */
+export function logTransitions(lifecycle: Lifecycle, write: (line: string) => void): () => void {
+  let previous = lifecycle.state();
+  const subscription = lifecycle.actor.subscribe(() => {
+    const status = lifecycle.status();
+    if (status.state === previous) return;
+    const text = detail(status.state, status);
+    write(`${previous} → ${status.state}${text ? `  (${text})` : ""}`);
+    previous = status.state;
+  });
+  return () => subscription.unsubscribe();
+}

@@ -1,0 +1,161 @@
+/**
+ * The `npm start` demo: an embedded dev agent and a service bound to it, through the whole
+ * lifecycle in a few seconds. Each step waits on what the lifecycle reports, never on a guess:
+ * registered → agent restart → replayed → SIGTERM → drained → deregistered.
+ */
+import { clockStamp } from "../cli/command.ts";
+import { logTransitions } from "../cli/transition-log.ts";
+import { startDevAgent } from "../dev-agent/server.ts";
+import {
+  type CreateLifecycleOptions,
+  createLifecycle,
+  type Lifecycle,
+  type LifecycleStatus,
+} from "../lifecycle.ts";
+import { waitForPort } from "../port-probe.ts";
+import { finalView } from "./final-view.ts";
+import { DemoService, demoRegistration, freePort } from "./service.ts";
+
+export interface DemoOptions {
+  /** Where the demo's lines go. Default: stdout. */
+  write?: (line: string) => void;
+  /** Merged into the lifecycle's options (e.g. an `inspect` observer). */
+  lifecycle?: Partial<CreateLifecycleOptions>;
+  /** Extra lines printed under the header (e.g. where to watch the chart live). */
+  notes?: string[];
+}
+
+/** Short timings so the whole story fits in a few seconds. */
+const TIMING = {
+  heartbeatMs: 300,
+  gracePeriod: "1s",
+  drainDelay: 500,
+  reconnectInterval: 200,
+  livenessTimeout: 2_000,
+  shutdownTimeout: 5_000,
+  agentDownMs: 300,
+  stepTimeoutMs: 5_000,
+};
+
+function until(
+  lifecycle: Lifecycle,
+  check: (status: LifecycleStatus) => boolean,
+  what: string,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (check(lifecycle.status())) return resolve();
+    const timer = setTimeout(() => {
+      subscription.unsubscribe();
+      const status = lifecycle.status();
+      const error = status.lastError ? `; last error: ${status.lastError}` : "";
+      reject(
+        new Error(
+          `gave up waiting for ${what} after ${TIMING.stepTimeoutMs} ms (state ${status.state}${error})`,
+        ),
+      );
+    }, TIMING.stepTimeoutMs);
+    const subscription = lifecycle.actor.subscribe(() => {
+      if (!check(lifecycle.status())) return;
+      clearTimeout(timer);
+      subscription.unsubscribe();
+      resolve();
+    });
+  });
+}
+
+/** The path taken, with refused reconnect attempts (connecting → disconnected) counted, not listed. */
+function summarize(path: string[]): string {
+  const kept: string[] = [];
+  let refused = 0;
+  for (let index = 0; index < path.length; index += 1) {
+    if (path[index] === "connecting" && path[index + 1] === "disconnected") {
+      refused += 1;
+      index += 1;
+    } else {
+      kept.push(path[index] as string);
+    }
+  }
+  return `${kept.join(" → ")}${refused > 0 ? ` (plus ${refused} refused reconnect attempts while the agent was down)` : ""}`;
+}
+
+export async function runDemo(options: DemoOptions = {}): Promise<void> {
+  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const say = (who: string, text: string) => write(`${clockStamp()}  ${who.padEnd(7)}  ${text}`);
+  const startedAt = Date.now();
+
+  write("sidecar-lifecycle demo: a service bound to an embedded dev agent, the whole lifecycle in seconds");
+  for (const note of options.notes ?? []) write(note);
+  write("");
+
+  const agent = await startDevAgent({
+    port: 0,
+    heartbeatMs: TIMING.heartbeatMs,
+    log: (line) => say("agent", line),
+  });
+  say(
+    "agent",
+    `dev agent on ${agent.url} (in memory: no Consul, no Envoy; heartbeat every ${TIMING.heartbeatMs} ms)`,
+  );
+  const port = await freePort();
+  const service = new DemoService();
+  const lifecycle = createLifecycle(demoRegistration(port), {
+    baseURL: agent.url,
+    gracePeriod: TIMING.gracePeriod,
+    drainDelay: TIMING.drainDelay,
+    reconnectInterval: TIMING.reconnectInterval,
+    livenessTimeout: TIMING.livenessTimeout,
+    shutdownTimeout: TIMING.shutdownTimeout,
+    serverReady: false,
+    stopServer: async (signal) => {
+      await Promise.resolve(); // the chart reports its move to stoppingServer first
+      say("service", "closing the HTTP server (in-flight requests finish)");
+      return service.close(signal);
+    },
+    log: (note) => say("note", note),
+    ...options.lifecycle,
+  });
+  const path: string[] = [];
+  const stopLogging = logTransitions(lifecycle, (line) => {
+    say("state", line);
+    path.push(lifecycle.state());
+  });
+
+  try {
+    lifecycle.start();
+    await until(lifecycle, (s) => s.state === "awaitingServer", "the agent's connected event");
+    await service.listen(port);
+    say("service", `orders listening on http://127.0.0.1:${port} (node:http)`);
+    await waitForPort(port, AbortSignal.timeout(TIMING.stepTimeoutMs));
+    lifecycle.serverReady();
+    await until(lifecycle, (s) => s.state === "registered", "the registration");
+    await until(lifecycle, (s) => s.lastEventType === "heartbeat", "a heartbeat");
+    say("demo", `heartbeat from the agent (event id ${lifecycle.status().lastEventId}): the stream is alive`);
+
+    say("demo", "restarting the agent: it drops the stream and forgets every registration");
+    await agent.restart({ downMs: TIMING.agentDownMs });
+    await until(lifecycle, (s) => s.state === "registered" && s.registerReplayCount >= 2, "the replay");
+    say(
+      "demo",
+      `replayed with no operator action (disconnects so far: ${lifecycle.status().disconnectCount})`,
+    );
+
+    const terminated = new Promise<LifecycleStatus>((resolve, reject) => {
+      process.once("SIGTERM", () => lifecycle.shutdown().then(resolve, reject));
+    });
+    say("demo", `sending SIGTERM to this process (pid ${process.pid})`);
+    process.kill(process.pid, "SIGTERM");
+    const final = await terminated;
+    say("demo", `lifecycle finished in state ${final.state}; registered: ${final.registered}`);
+  } finally {
+    stopLogging();
+    await lifecycle.shutdown().catch(() => {});
+    write("");
+    write("The agent's final view (GET /debug/services):");
+    for (const line of finalView(agent)) write(`  ${line}`);
+    await agent.close();
+  }
+
+  const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
+  write("");
+  write(`Done in ${seconds} s: ${summarize(["idle", ...path])}`);
+}
