@@ -111,6 +111,14 @@ describe("inspector server", () => {
         .map((s) => s.name)
         .sort(),
     ).toEqual(["a:1", "b:2"]);
+
+    // A service whose `@xstate.actor` was lost (it queued past its limit) is adopted from its snapshots.
+    const context = { request: { name: "late", port: 5 }, status: { registered: true } };
+    socket.send(
+      JSON.stringify({ type: "@xstate.snapshot", sessionId: "x:2", snapshot: { value: "idle", context } }),
+    );
+    const late = await serviceWhere(server.sessions, (s) => s.id === "x:2", "the late service");
+    expect(late).toMatchObject({ name: "late:5", state: "idle", status: { registered: true } });
     socket.close();
   });
 
