@@ -57,11 +57,13 @@ function accepts(target: number): Promise<boolean> {
 
 async function sayHello(Greeter: ServiceClientConstructor, name: string): Promise<string> {
   const client = new Greeter(`127.0.0.1:${port}`, credentials.createInsecure());
+  const call = client.SayHello as (
+    request: { name: string },
+    callback: (error: Error | null, reply: { message: string }) => void,
+  ) => void;
   try {
     return await new Promise((resolve, reject) =>
-      client.SayHello({ name }, (error: Error | null, reply: { message: string }) =>
-        error ? reject(error) : resolve(reply.message),
-      ),
+      call.call(client, { name }, (error, reply) => (error ? reject(error) : resolve(reply.message))),
     );
   } finally {
     client.close();
