@@ -6,21 +6,16 @@
 import { clockStamp } from "../cli/command.ts";
 import { logTransitions } from "../cli/transition-log.ts";
 import { startDevAgent } from "../dev-agent/server.ts";
-import {
-  type CreateLifecycleOptions,
-  createLifecycle,
-  type Lifecycle,
-  type LifecycleStatus,
-} from "../lifecycle.ts";
-import { waitForPort } from "../port-probe.ts";
+import type { CreateLifecycleOptions, Lifecycle, LifecycleStatus } from "../lifecycle.ts";
+import type { LocalRuntimeOptions } from "../runtime.ts";
 import { finalView } from "./final-view.ts";
-import { DemoService, demoRegistration, freePort } from "./service.ts";
+import { freePort, greeterService } from "./service.ts";
 
 export interface DemoOptions {
   /** Where the demo's lines go. Default: stdout. */
   write?: (line: string) => void;
-  /** Merged into the lifecycle's options (e.g. an `inspect` observer). */
-  lifecycle?: Partial<CreateLifecycleOptions>;
+  /** Lifecycle options the demo does not set itself (e.g. an `inspect` observer). */
+  lifecycle?: Pick<CreateLifecycleOptions, "inspect">;
   /** Extra lines printed under the header (e.g. where to watch the chart live). */
   notes?: string[];
 }
@@ -37,11 +32,10 @@ const TIMING = {
   stepTimeoutMs: 5_000,
 };
 
-function until(
-  lifecycle: Lifecycle,
-  check: (status: LifecycleStatus) => boolean,
-  what: string,
-): Promise<void> {
+/** The part of a lifecycle the demo watches (a Lifecycle or a ServiceLifecycle). */
+type Watched = Pick<Lifecycle, "actor" | "status">;
+
+function until(lifecycle: Watched, check: (status: LifecycleStatus) => boolean, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
     if (check(lifecycle.status())) return resolve();
     const timer = setTimeout(() => {
@@ -97,36 +91,30 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
     `dev agent on ${agent.url} (in memory: no Consul, no Envoy; heartbeat every ${TIMING.heartbeatMs} ms)`,
   );
   const port = await freePort();
-  const service = new DemoService();
-  const lifecycle = createLifecycle(demoRegistration(port), {
+  // The runtime hands every option through to createLifecycle, `inspect` included.
+  const runtime: LocalRuntimeOptions & DemoOptions["lifecycle"] = {
     baseURL: agent.url,
     gracePeriod: TIMING.gracePeriod,
     drainDelay: TIMING.drainDelay,
     reconnectInterval: TIMING.reconnectInterval,
     livenessTimeout: TIMING.livenessTimeout,
     shutdownTimeout: TIMING.shutdownTimeout,
-    serverReady: false,
-    stopServer: async (signal) => {
-      await Promise.resolve(); // the chart reports its move to stoppingServer first
-      say("service", "closing the HTTP server (in-flight requests finish)");
-      return service.close(signal);
-    },
     log: (note) => say("note", note),
     ...options.lifecycle,
-  });
+  };
+  const { lifecycle, managed } = await greeterService(port, runtime, (line) => say("server", line));
+  say(
+    "server",
+    `registers as greeter:${port} with ${lifecycle.runtime.controller.lifecycle.request.methods.join(", ")}`,
+  );
   const path: string[] = [];
   const stopLogging = logTransitions(lifecycle, (line) => {
     say("state", line);
-    path.push(lifecycle.state());
+    path.push(lifecycle.status().state);
   });
 
   try {
-    lifecycle.start();
-    await until(lifecycle, (s) => s.state === "awaitingServer", "the agent's connected event");
-    await service.listen(port);
-    say("service", `orders listening on http://127.0.0.1:${port} (node:http)`);
-    await waitForPort(port, AbortSignal.timeout(TIMING.stepTimeoutMs));
-    lifecycle.serverReady();
+    const running = managed.run();
     await until(lifecycle, (s) => s.state === "registered", "the registration");
     await until(lifecycle, (s) => s.lastEventType === "heartbeat", "a heartbeat");
     say("demo", `heartbeat from the agent (event id ${lifecycle.status().lastEventId}): the stream is alive`);
@@ -139,12 +127,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
       `replayed with no operator action (disconnects so far: ${lifecycle.status().disconnectCount})`,
     );
 
-    const terminated = new Promise<LifecycleStatus>((resolve, reject) => {
-      process.once("SIGTERM", () => lifecycle.shutdown().then(resolve, reject));
-    });
     say("demo", `sending SIGTERM to this process (pid ${process.pid})`);
     process.kill(process.pid, "SIGTERM");
-    const final = await terminated;
+    await running;
+    const final = lifecycle.status();
     say("demo", `lifecycle finished in state ${final.state}; registered: ${final.registered}`);
   } finally {
     stopLogging();

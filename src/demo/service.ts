@@ -1,26 +1,16 @@
-/** The demo's business service: a plain node:http server with two routes. */
-import { createServer, type Server } from "node:http";
+/**
+ * The demo's business service: the gRPC greeter of examples/ (same proto, same handlers), run
+ * by the library's ManagedServer with signal handling on, so the demo's SIGTERM takes the same
+ * path a real service's does.
+ */
+
 import type { AddressInfo } from "node:net";
-import type { RegisterRequest } from "../../machines/types.ts";
-
-export const DEMO_ROUTES = ["/healthz", "/orders"];
-
-export function demoRegistration(port: number): RegisterRequest {
-  return {
-    appId: "10002",
-    appName: "orders",
-    name: "orders",
-    namespace: "default",
-    port,
-    dns: "orders.default.svc.cluster.local",
-    env: "dev",
-    weight: 100,
-    protocol: "http",
-    kernel: { language: "Node.js", version: process.version },
-    methods: DEMO_ROUTES,
-    version: "v1.0.0",
-  };
-}
+import { createServer } from "node:net";
+import { Server, ServerCredentials, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import { loadGreeterServices } from "../../examples/greeter-proto.ts";
+import { ManagedServer } from "../managed-server.ts";
+import type { LocalRuntimeOptions } from "../runtime.ts";
+import { newServiceLifecycleFromGRPC, type ServiceLifecycle } from "../service-lifecycle.ts";
 
 /** A port free right now, so the registration can name it before the server listens. */
 export async function freePort(): Promise<number> {
@@ -31,25 +21,70 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export class DemoService {
-  readonly #server: Server = createServer((req, res) => {
-    res.setHeader("content-type", "application/json");
-    res.end(JSON.stringify(req.url === "/healthz" ? { status: "ok" } : { orders: [] }));
+type Reply = (error: null, response: object) => void;
+
+const greeter: UntypedServiceImplementation = {
+  SayHello: (call: { request: { name: string } }, reply: Reply) =>
+    reply(null, { message: `hello, ${call.request.name}` }),
+  SayGoodbye: (call: { request: { name: string } }, reply: Reply) =>
+    reply(null, { message: `goodbye, ${call.request.name}` }),
+};
+const health: UntypedServiceImplementation = {
+  Check: (_call: unknown, reply: Reply) => reply(null, { status: "SERVING" }),
+};
+
+export interface DemoService {
+  lifecycle: ServiceLifecycle;
+  managed: ManagedServer;
+}
+
+/** The greeter's lifecycle (every method of its proto registered) and its managed gRPC server. */
+export async function greeterService(
+  port: number,
+  runtime: LocalRuntimeOptions,
+  log: (line: string) => void,
+): Promise<DemoService> {
+  const { Greeter, Health } = loadGreeterServices();
+  const lifecycle = await newServiceLifecycleFromGRPC(
+    {
+      appId: "10001",
+      serviceName: "greeter",
+      dns: "greeter.default.svc.cluster.local",
+      env: "dev",
+      port,
+      version: "v1.0.0",
+      serviceOptions: { namespace: "default" },
+      rawServices: [Greeter, Health],
+    },
+    runtime,
+  );
+  const server = new Server();
+  server.addService(Greeter.service, greeter);
+  server.addService(Health.service, health);
+  let served: () => void = () => {};
+  const managed = new ManagedServer({
+    lifecycle,
+    handleSignals: true,
+    log,
+    serve: (_signal, ready) =>
+      new Promise<void>((resolve, reject) => {
+        served = resolve;
+        server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (error) => {
+          if (error) return reject(error);
+          log(`gRPC greeter listening on 127.0.0.1:${port}`);
+          ready();
+        });
+      }),
+    shutdown: (signal) =>
+      new Promise<void>((resolve) => {
+        const force = () => server.forceShutdown();
+        signal.addEventListener("abort", force, { once: true });
+        server.tryShutdown(() => {
+          signal.removeEventListener("abort", force);
+          served();
+          resolve();
+        });
+      }),
   });
-
-  listen(port: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#server.once("error", reject);
-      this.#server.listen(port, "127.0.0.1", () => resolve());
-    });
-  }
-
-  /** Graceful stop: in-flight requests finish; cut when the lifecycle's deadline aborts. */
-  close(signal: AbortSignal): Promise<void> {
-    signal.addEventListener("abort", () => this.#server.closeAllConnections(), { once: true });
-    return new Promise((resolve, reject) => {
-      this.#server.close((error) => (error ? reject(error) : resolve()));
-      this.#server.closeIdleConnections();
-    });
-  }
+  return { lifecycle, managed };
 }
