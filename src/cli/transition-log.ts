@@ -28,8 +28,11 @@ function detail(to: LifecycleStateName, status: LifecycleStatus): string {
 }
 
 /** Subscribes to the lifecycle's actor and writes `from → to (detail)`; returns the unsubscribe function. */
-export function logTransitions(lifecycle: Lifecycle, write: (line: string) => void): () => void {
-  let previous = lifecycle.state();
+export function logTransitions(
+  lifecycle: Pick<Lifecycle, "actor" | "status">,
+  write: (line: string) => void,
+): () => void {
+  let previous = lifecycle.status().state;
   const subscription = lifecycle.actor.subscribe(() => {
     const status = lifecycle.status();
     if (status.state === previous) return;
