@@ -98,6 +98,7 @@ export {
   defaultLocalRuntimeOptions,
   LocalRuntime,
   type LocalRuntimeOptions,
+  newJSONHTTPClient,
   newLocalRuntime,
   newLocalRuntimeFromServiceRegistration,
 } from "./runtime.ts";

@@ -99,3 +99,8 @@ export function newLocalRuntimeFromServiceRegistration(
 ): Promise<LocalRuntime> {
   return newLocalRuntime(new ServiceRegistrationProvider(descriptor), options);
 }
+
+/** Go `NewJSONHTTPClient`: a pooled JSON-over-HTTP client to the agent at `baseURL`. */
+export function newJSONHTTPClient(baseURL?: string, timeout?: number): JSONHTTPClient {
+  return new JSONHTTPClient(baseURL, timeout);
+}

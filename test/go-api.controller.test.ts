@@ -6,8 +6,9 @@ import {
   ErrWatchStreamClosed,
   ErrWatchURLRequired,
   type EventSource,
-  JSONHTTPClient,
+  type JSONHTTPClient,
   newController,
+  newJSONHTTPClient,
   newRunner,
   newServiceRegistrationProvider,
   newWatchSource,
@@ -24,7 +25,7 @@ const controllers: Controller[] = [];
 
 beforeEach(async () => {
   agent = await TestAgent.start();
-  client = new JSONHTTPClient(agent.url, 1_000);
+  client = newJSONHTTPClient(agent.url, 1_000);
 });
 afterEach(async () => {
   for (const controller of controllers.splice(0)) await controller.shutdown().catch(() => {});
