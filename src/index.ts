@@ -57,6 +57,7 @@ export {
   startInspectorServer,
 } from "./inspector/server.ts";
 export {
+  type Clock,
   type CreateLifecycleOptions,
   createLifecycle,
   type Lifecycle,
