@@ -1,13 +1,14 @@
 /**
- * A bounded async queue of errors: what Go's `<-chan error` becomes. One consumer reads it with
- * `for await`; it ends once closed and drained. Unread errors beyond the bound drop the oldest,
- * so a service that never reads them does not grow without limit while an agent stays down.
+ * A bounded async queue of errors: what Go's `<-chan error` becomes. Read it with `for await`
+ * (several readers share the errors, each error goes to one); it ends once closed and drained.
+ * Unread errors beyond the bound drop the oldest, so a service that never reads them does not
+ * grow without limit while an agent stays down.
  */
 export class ErrorQueue<E extends Error> implements AsyncIterable<E> {
   readonly #items: E[] = [];
   readonly #limit: number;
   #closed = false;
-  #wake: (() => void) | undefined;
+  readonly #waiting = new Set<() => void>();
 
   constructor(limit = 64) {
     this.#limit = limit;
@@ -17,12 +18,17 @@ export class ErrorQueue<E extends Error> implements AsyncIterable<E> {
     if (this.#closed) return;
     this.#items.push(error);
     if (this.#items.length > this.#limit) this.#items.shift();
-    this.#wake?.();
+    this.#wakeAll();
   }
 
   close(): void {
     this.#closed = true;
-    this.#wake?.();
+    this.#wakeAll();
+  }
+
+  #wakeAll(): void {
+    for (const wake of this.#waiting) wake();
+    this.#waiting.clear();
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<E> {
@@ -33,10 +39,7 @@ export class ErrorQueue<E extends Error> implements AsyncIterable<E> {
         continue;
       }
       if (this.#closed) return;
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-      });
-      this.#wake = undefined;
+      await new Promise<void>((resolve) => this.#waiting.add(resolve));
     }
   }
 }

@@ -13,6 +13,7 @@ export interface LifecycleHookOptions {
 export class LifecycleHooks {
   readonly lifecycle: ServiceLifecycle;
   readonly #onError: ((error: LifecycleRunError) => void) | undefined;
+  #started = false;
 
   constructor(options: LifecycleHookOptions) {
     if (!options?.lifecycle) throw new TypeError("lifecycle is required");
@@ -24,6 +25,8 @@ export class LifecycleHooks {
   async onStart(signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
     const errors = this.lifecycle.start({ signal });
+    if (this.#started) return; // start() is idempotent; one reader of its errors is enough
+    this.#started = true;
     void (async () => {
       for await (const error of errors) this.#onError?.(error);
     })();
