@@ -13,12 +13,18 @@ export interface RecordedCall {
   body: Record<string, unknown>;
 }
 
-/** How the agent answers a call: a status and JSON body, or never ("hang"). */
-export type Answer = { status: number; body: unknown } | "hang";
+/**
+ * How the agent answers a call: a status and JSON body, never ("hang"), or when the test says
+ * (`"hold"`, then `answerHeld`).
+ */
+export type Answer = { status: number; body: unknown } | "hang" | "hold";
 export type Responder = (body: Record<string, unknown>) => Answer;
 
-/** What `/watch` does for a new stream: writes its opening frames, or answers a status. */
-export type WatchScript = { status: number } | { frames: string[] };
+/**
+ * What `/watch` does for a new stream: writes its opening frames, answers a status, or holds the
+ * request unanswered (no headers, no byte) until `answerHeld("/watch", …)`.
+ */
+export type WatchScript = { status: number } | { frames: string[] } | "hold";
 
 export const legacyConnected = "event: connected\ndata: ok\n\n";
 
@@ -36,6 +42,7 @@ export class TestAgent {
   readonly #sockets = new Set<Socket>();
   readonly #streams = new Set<ServerResponse>();
   readonly #waiters = new Set<() => void>();
+  readonly #held: { path: AgentPath | "/watch"; res: ServerResponse }[] = [];
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -73,6 +80,7 @@ export class TestAgent {
     this.#server = undefined;
     for (const socket of this.#sockets) socket.destroy();
     this.#streams.clear();
+    this.#held.length = 0;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
     this.#changed();
   }
@@ -93,6 +101,41 @@ export class TestAgent {
   endStreams(): void {
     for (const stream of this.#streams) stream.end();
     this.#streams.clear();
+  }
+
+  /** Requests on `path` held unanswered right now. */
+  held(path: AgentPath | "/watch"): number {
+    return this.#held.filter((entry) => entry.path === path).length;
+  }
+
+  /** Answers the oldest held request on `path`; throws when none is held. */
+  answerHeld(path: "/watch", answer: Exclude<WatchScript, "hold">): void;
+  answerHeld(path: AgentPath, answer: { status: number; body: unknown }): void;
+  answerHeld(
+    path: AgentPath | "/watch",
+    answer: Exclude<WatchScript, "hold"> | { status: number; body: unknown },
+  ) {
+    const index = this.#held.findIndex((entry) => entry.path === path);
+    const entry = this.#held[index];
+    if (entry === undefined) throw new Error(`agent: no ${path} request is held`);
+    this.#held.splice(index, 1);
+    if (path === "/watch") {
+      this.#serveWatch(entry.res, answer as Exclude<WatchScript, "hold">);
+      return;
+    }
+    const { status, body } = answer as { status: number; body: unknown };
+    entry.res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+  }
+
+  #hold(path: AgentPath | "/watch", res: ServerResponse): void {
+    const entry = { path, res };
+    this.#held.push(entry);
+    res.on("close", () => {
+      const index = this.#held.indexOf(entry);
+      if (index >= 0) this.#held.splice(index, 1);
+      this.#changed();
+    });
+    this.#changed();
   }
 
   callsTo(path: AgentPath): RecordedCall[] {
@@ -138,6 +181,10 @@ export class TestAgent {
       const call = { path, body };
       this.calls.push(call);
       const answer = this.respond[path]?.(body) ?? { status: 200, body: {} };
+      if (answer === "hold") {
+        this.#hold(path, res);
+        return;
+      }
       this.#changed();
       if (answer === "hang") {
         res.on("close", () => {
@@ -152,7 +199,14 @@ export class TestAgent {
 
   #openWatch(res: ServerResponse): void {
     this.watchRequests += 1;
-    const script = this.watch;
+    if (this.watch === "hold") {
+      this.#hold("/watch", res);
+      return;
+    }
+    this.#serveWatch(res, this.watch);
+  }
+
+  #serveWatch(res: ServerResponse, script: Exclude<WatchScript, "hold">): void {
     if ("status" in script) {
       res.writeHead(script.status, { "content-type": "application/json" }).end('{"error":"unavailable"}');
       this.#changed();
