@@ -1,12 +1,21 @@
 /** LocalRuntime, ServiceLifecycle and LifecycleHooks over real loopback agents. */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
+  ConnectionEventTypeConnected,
+  ConnectionEventTypeDisconnected,
+  ConnectionEventTypeHeartbeat,
   DefaultAdminBaseURL,
   DefaultReconnectInterval,
   DefaultRequestTimeout,
+  DefaultWatchPath,
   defaultLocalRuntimeOptions,
   LifecycleRunError,
+  ManagedServerStageAgentShutdown,
+  ManagedServerStageLifecycle,
+  ManagedServerStageServe,
+  ManagedServerStageShutdown,
   newLifecycleHooks,
+  newLocalRuntime,
   newLocalRuntimeFromServiceRegistration,
   newServiceLifecycle,
   newServiceLifecycleFromServiceRegistration,
@@ -34,6 +43,25 @@ async function lifecycleFor(gracePeriod?: string): Promise<ServiceLifecycle> {
   lifecycles.push(lifecycle);
   return lifecycle;
 }
+
+it("exports the Go constants under their Go names", () => {
+  expect([DefaultWatchPath, DefaultRequestTimeout, DefaultReconnectInterval]).toEqual([
+    "/watch",
+    3_000,
+    1_000,
+  ]);
+  expect([
+    ConnectionEventTypeConnected,
+    ConnectionEventTypeHeartbeat,
+    ConnectionEventTypeDisconnected,
+  ]).toEqual(["connected", "heartbeat", "disconnected"]);
+  expect([
+    ManagedServerStageLifecycle,
+    ManagedServerStageServe,
+    ManagedServerStageShutdown,
+    ManagedServerStageAgentShutdown,
+  ]).toEqual(["lifecycle", "serve", "shutdown", "agent_shutdown"]);
+});
 
 describe("LocalRuntime", () => {
   it("defaultLocalRuntimeOptions gives the Go defaults for a base URL", () => {
@@ -126,6 +154,38 @@ describe("ServiceLifecycle", () => {
     abort.abort();
     await untilState(lifecycle.actor, "deregistered");
     expect(agent.calls.map((call) => call.path)).toEqual(["/register", "/drain", "/deregister"]);
+  });
+
+  it("newServiceLifecycle over newLocalRuntime with any DescriptorProvider", async () => {
+    const provider = {
+      buildRegisterRequest: async () => ({
+        appId: "1",
+        appName: "billing",
+        name: "billing",
+        namespace: "default",
+        port: 7070,
+        dns: "billing.default.svc.cluster.local",
+        env: "prod",
+        weight: 10,
+        protocol: "http",
+        kernel: { language: "Node.js", version: process.version },
+        methods: ["/invoices"],
+        version: "v2",
+      }),
+    };
+    const lifecycle = newServiceLifecycle({
+      runtime: await newLocalRuntime(provider, fastOptions(agent)),
+      gracePeriod: "1s",
+    });
+    lifecycles.push(lifecycle);
+    lifecycle.start();
+    await untilState(lifecycle.actor, "registered");
+    await lifecycle.shutdown();
+    expect(agent.calls.map((call) => [call.path, call.body.name, call.body.grace_period])).toEqual([
+      ["/register", "billing", undefined],
+      ["/drain", "billing", "1s"],
+      ["/deregister", "billing", undefined],
+    ]);
   });
 
   it("newServiceLifecycle refuses a missing runtime and a non-positive grace period", async () => {
