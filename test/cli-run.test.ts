@@ -126,7 +126,8 @@ describe("sidecar-lifecycle run", () => {
 
   it("replays the registration after an agent restart, with no action", async () => {
     const { agent, run } = await setup();
-    await agent.waitFor(() => agent.services().length === 1, "the registration", 10_000);
+    // The CLI has the agent's answer (not just the agent the call): the restart cannot cut it off.
+    await run.waitForOutput(/connected → registered/);
     await agent.restart({ downMs: 50 });
     await agent.waitFor(() => agent.services().length === 1, "the replayed registration", 10_000);
     expect(agent.registrations).toHaveLength(2);
