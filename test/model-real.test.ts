@@ -1,0 +1,32 @@
+/**
+ * Model-based tests, real layer: the same paths as the pure layer, replayed against the real
+ * runtime (`createLifecycle`: undici, eventsource-parser, real sockets) and a loopback agent
+ * whose every event has a real cause. After every step: the chart's state, the status change,
+ * what `lifecycle.status()` says, and what the agent received (bodies, order, count).
+ */
+import { describe, expect, it } from "vitest";
+import { createLifecycleModel, LifecycleCoverage, replayPath } from "../src/testing.ts";
+import { realCauses, startAgentDriver } from "./support/model-agent-driver.ts";
+import { modelInput } from "./support/model-input.ts";
+
+const model = createLifecycleModel({ input: modelInput });
+const coverage = new LifecycleCoverage(model);
+let replayed = 0;
+
+describe("lifecycle model, real layer", () => {
+  it("has a real cause for every cause of the model", () => {
+    const missing = model.causes.filter((cause) => cause.origin !== "timer" && !(cause.name in realCauses));
+    expect(missing.map((cause) => cause.name)).toEqual([]);
+  });
+
+  it.each(model.paths.map((path) => [path.description, path] as const))("%s", async (_, path) => {
+    await replayPath(model, path, await startAgentDriver(model), { coverage });
+    replayed += 1;
+  });
+
+  it("covers every state, transition and edge of the chart", () => {
+    const paths = `${replayed}/${model.paths.length} paths replayed`;
+    console.log(`model coverage, real layer: ${coverage.summary()} (${paths})`);
+    coverage.assertComplete();
+  });
+});
