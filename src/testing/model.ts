@@ -219,8 +219,15 @@ export function createLifecycleModel(options: LifecycleModelOptions): LifecycleM
           const params = action.params as { id: string; input?: unknown };
           return { id: params.id, input: params.input };
         });
-      const step = { index: i + 1, cause, event, before: snapshot, after, starts, edge: "" };
-      step.edge = `${stateKey(snapshot)} | ${cause.name}`;
+      const step = {
+        index: i + 1,
+        cause,
+        event,
+        before: snapshot,
+        after,
+        starts,
+        edge: `${stateKey(snapshot)} | ${cause.name}`,
+      };
       snapshot = after;
       return step;
     });
