@@ -104,11 +104,11 @@ export interface DrainOutput {
 
 const WAITING_FOR: Record<ShutdownStep, string> = {
   draining: "drain request unanswered",
-  drainRetry: "drain refused, retry pending",
+  drainRetry: "drain failed, retry pending",
   drained: "drain delay running",
   stoppingServer: "business server shutdown unfinished",
   deregistering: "deregister request unanswered",
-  deregisterRetry: "deregister refused, retry pending",
+  deregisterRetry: "deregister failed, retry pending",
 };
 
 function notProvided(name: string): never {
@@ -360,6 +360,10 @@ export const lifecycleMachine = setup({
       },
     },
     stopping: {
+      on: {
+        // A SHUTDOWN while a DRAIN on request is under way turns it into the full way out.
+        SHUTDOWN: { guard: "holdAfterDrain", actions: assign({ holdAfterDrain: false }) },
+      },
       after: {
         shutdownTimeout: {
           target: "deregistered",
@@ -476,7 +480,7 @@ export const lifecycleMachine = setup({
      */
     drainHeld: {
       on: {
-        SHUTDOWN: "stopping.drained",
+        SHUTDOWN: { target: "stopping.drained", actions: assign({ holdAfterDrain: false }) },
         DEREGISTER: "stopping.deregistering",
         DRAIN: {
           target: "stopping.draining",
