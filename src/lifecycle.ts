@@ -17,6 +17,7 @@ import { agentCallActors, type OpenStream, watchActor } from "./actors.ts";
 import { JSONHTTPClient } from "./client.ts";
 import { type InspectOption, inspectorFromEnv } from "./inspector/connect.ts";
 import { type ResolvedOptions, type RuntimeOptions, resolveOptions } from "./options.ts";
+import { assertValidRegisterRequest } from "./validate.ts";
 import { openWatchStream } from "./watch.ts";
 
 export interface CreateLifecycleOptions extends RuntimeOptions {
@@ -77,7 +78,9 @@ function safely(handler: (error: Error) => void, log: (message: string) => void)
   };
 }
 
+/** Throws InvalidRegistrationError (every problem listed) before anything starts when the agent would refuse `request`. */
 export function createLifecycle(request: RegisterRequest, options: CreateLifecycleOptions = {}): Lifecycle {
+  assertValidRegisterRequest(request);
   const resolved = resolveOptions(options);
   const ownClient = resolved.client
     ? undefined

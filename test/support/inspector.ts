@@ -9,12 +9,12 @@ export function registration(name: string, port: number): RegisterRequest {
     name,
     namespace: "default",
     port,
-    dns: "",
+    dns: `${name}.default.svc.cluster.local`,
     env: "test",
     weight: 100,
     protocol: "http",
     kernel: { language: "node", version: process.versions.node },
-    methods: [],
+    methods: ["/"],
     version: "1.0.0",
   };
 }
