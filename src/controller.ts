@@ -259,8 +259,9 @@ function aborted(signal: AbortSignal): Promise<never> {
   });
 }
 
-function checkGracePeriod(gracePeriod: string): void {
-  if (gracePeriod.trim() === "") return; // the agent's default (20 s)
+/** Throws RangeError unless `gracePeriod` is a positive Go duration; blank means the agent's default (20 s). */
+export function checkGracePeriod(gracePeriod: string): void {
+  if (gracePeriod.trim() === "") return;
   if (!(parseGoDuration(gracePeriod) > 0)) {
     throw new RangeError(`gracePeriod must be greater than zero, got "${gracePeriod}"`);
   }

@@ -12,6 +12,8 @@ import type { EventSource } from "./watch-source.ts";
 export interface RunOptions {
   /** False holds the first register until the business server reports ready. Default true. */
   serverReady?: boolean;
+  /** Grace period of the drain that aborting `signal` starts. Default: the runtime's. */
+  gracePeriod?: string;
 }
 
 export class Runner {
@@ -38,7 +40,7 @@ export class Runner {
     this.controller.useSource(this.source);
     const off = this.onError ? this.controller.addErrorHandler(this.onError) : () => {};
     const stop = () => {
-      this.controller.shutdown().catch(() => {}); // its failure is the run's output, below
+      this.controller.shutdown(options.gracePeriod).catch(() => {}); // its failure is the run's output, below
     };
     try {
       signal?.addEventListener("abort", stop, { once: true });

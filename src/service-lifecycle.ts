@@ -4,7 +4,7 @@
  */
 import type { LifecycleStateName } from "../machines/state-name.ts";
 import { lifecycleStateName } from "../machines/state-name.ts";
-import { parseGoDuration } from "./duration.ts";
+import { checkGracePeriod } from "./controller.ts";
 import { ErrorQueue } from "./error-queue.ts";
 import { LifecycleRunError } from "./errors.ts";
 import { type GRPCDescriptorOptions, newServiceRegistrationFromGRPC } from "./grpc.ts";
@@ -44,14 +44,10 @@ export class ServiceLifecycle {
 
   constructor(options: LifecycleOptions) {
     if (!options?.runtime) throw new TypeError("lifecycle runtime is required");
-    const gracePeriod = (
-      options.gracePeriod ?? options.runtime.controller.lifecycle.options.gracePeriod
-    ).trim();
-    if (gracePeriod !== "" && !(parseGoDuration(gracePeriod) > 0)) {
-      throw new RangeError(`gracePeriod must be greater than zero, got "${gracePeriod}"`);
-    }
+    const gracePeriod = options.gracePeriod ?? options.runtime.controller.lifecycle.options.gracePeriod;
+    checkGracePeriod(gracePeriod);
     this.runtime = options.runtime;
-    this.gracePeriod = gracePeriod;
+    this.gracePeriod = gracePeriod.trim();
   }
 
   /** The running XState actor of the lifecycle chart. */
@@ -70,7 +66,7 @@ export class ServiceLifecycle {
     this.#errors = errors;
     const off = this.runtime.controller.addErrorHandler((error) => errors.push(asRunError(error)));
     this.runtime.runner
-      .run(options.signal, { serverReady: options.serverReady })
+      .run(options.signal, { serverReady: options.serverReady, gracePeriod: this.gracePeriod })
       .catch((error: unknown) => errors.push(asRunError(error)))
       .finally(() => {
         off();

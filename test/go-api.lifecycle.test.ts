@@ -146,14 +146,18 @@ describe("ServiceLifecycle", () => {
     expect(agent.callsTo("/drain")[0]?.body.grace_period).toBe("2s");
   });
 
-  it("aborting start's signal starts the way out", async () => {
-    const lifecycle = await lifecycleFor();
+  it("aborting start's signal starts the way out, with the lifecycle's grace period", async () => {
+    const lifecycle = await lifecycleFor("750ms");
     const abort = new AbortController();
     lifecycle.start({ signal: abort.signal });
     await untilState(lifecycle.actor, "registered");
     abort.abort();
     await untilState(lifecycle.actor, "deregistered");
-    expect(agent.calls.map((call) => call.path)).toEqual(["/register", "/drain", "/deregister"]);
+    expect(agent.calls.map((call) => [call.path, call.body.grace_period])).toEqual([
+      ["/register", undefined],
+      ["/drain", "750ms"],
+      ["/deregister", undefined],
+    ]);
   });
 
   it("newServiceLifecycle over newLocalRuntime with any DescriptorProvider", async () => {
