@@ -1,10 +1,12 @@
 /**
  * Go's `Controller` as a facade over the chart: every method sends the chart an event and reads
  * its snapshot; the request, the status and every decision live in the chart's context.
+ * Driven by hand (no EventSource), the chart's liveness timeout still runs: call observeEvent()
+ * at least every `livenessTimeout` ms, or the chart counts the agent as hung and disconnects.
  */
 import { type AnyMachineSnapshot, toPromise, waitFor } from "xstate";
 import { SidecarLifecycleError } from "../machines/errors.ts";
-import type { LifecycleOutput } from "../machines/lifecycle.machine.ts";
+import type { LifecycleEvent, LifecycleOutput } from "../machines/lifecycle.machine.ts";
 import { type LifecycleStateName, lifecycleStateName } from "../machines/state-name.ts";
 import type { ConnectionEvent, RegisterRequest } from "../machines/types.ts";
 import type { OpenStream } from "./actors.ts";
@@ -29,22 +31,17 @@ export class RegisterRequestNotInitializedError extends SidecarLifecycleError {
   }
 }
 
-/** The chart reached its final state: nothing more can be asked of it. */
+/** The chart is on its way out or has finished: it will not register again. */
 export class LifecycleFinishedError extends SidecarLifecycleError {
-  constructor(operation: string) {
-    super("runtime_error", `${operation}: the lifecycle has already finished (deregistered)`);
+  constructor(operation: string, state: LifecycleStateName = "deregistered") {
+    super(
+      "runtime_error",
+      state === "deregistered"
+        ? `${operation}: the lifecycle has already finished (deregistered)`
+        : `${operation}: the lifecycle is on its way out (state ${state})`,
+    );
   }
 }
-
-const BEFORE_DRAIN: ReadonlySet<LifecycleStateName> = new Set([
-  "idle",
-  "connecting",
-  "awaitingServer",
-  "connected",
-  "registerRetry",
-  "registered",
-  "disconnected",
-]);
 
 function stateOf(snapshot: AnyMachineSnapshot): LifecycleStateName {
   return lifecycleStateName(snapshot.value);
@@ -81,7 +78,7 @@ export class Controller {
   #stopServer: ((signal: AbortSignal) => Promise<void>) | undefined;
   readonly #errorHandlers = new Set<ErrorHandler>();
 
-  /** Use `newController`; this constructor takes a request already checked. */
+  /** Prefer `newController` (takes a DescriptorProvider); createLifecycle checks `request` either way. */
   constructor(client: Client, request: RegisterRequest, options: ControllerOptions = {}) {
     this.client = client;
     this.lifecycle = createLifecycle(request, {
@@ -140,8 +137,9 @@ export class Controller {
    * rejects with the RegisterReplayError when it refused (the chart retries on its own).
    */
   async onConnected(signal?: AbortSignal): Promise<void> {
-    if (this.actor.getSnapshot().status === "done") throw new LifecycleFinishedError("onConnected");
+    this.#assertNotFinished("onConnected");
     this.actor.send({ type: "START" });
+    // From `disconnected`, the chart goes back online after its own backoff.
     const online = await waitFor(
       this.actor,
       (s) => s.matches({ running: "online" }) || !s.matches("running"),
@@ -149,7 +147,7 @@ export class Controller {
         signal,
       },
     );
-    if (!online.matches("running")) throw new LifecycleFinishedError("onConnected");
+    if (!online.matches("running")) throw new LifecycleFinishedError("onConnected", stateOf(online));
     let failure: Error | undefined;
     const off = this.addErrorHandler((error) => {
       failure = error;
@@ -196,9 +194,7 @@ export class Controller {
    */
   async drain(gracePeriod?: string, signal?: AbortSignal): Promise<void> {
     if (gracePeriod !== undefined) checkGracePeriod(gracePeriod);
-    this.#assertNotFinished("drain");
-    this.actor.send({ type: "DRAIN", gracePeriod: gracePeriod?.trim() });
-    this.#assertAccepted();
+    this.#request({ type: "DRAIN", gracePeriod: gracePeriod?.trim() }, "drain");
     const settled = await waitFor(this.actor, (s) => !["draining", "drainRetry"].includes(stateOf(s)), {
       signal,
     });
@@ -207,9 +203,7 @@ export class Controller {
 
   /** Deregisters the last registered instance (drained or not) and ends the lifecycle. */
   async deregister(signal?: AbortSignal): Promise<void> {
-    this.#assertNotFinished("deregister");
-    this.actor.send({ type: "DEREGISTER" });
-    this.#assertAccepted();
+    this.#request({ type: "DEREGISTER" }, "deregister");
     await this.#finished(signal);
   }
 
@@ -239,9 +233,18 @@ export class Controller {
     if (this.actor.getSnapshot().status === "done") throw new LifecycleFinishedError(operation);
   }
 
-  /** The chart refuses DRAIN / DEREGISTER (no transition) while nothing was ever registered. */
-  #assertAccepted(): void {
-    if (BEFORE_DRAIN.has(stateOf(this.actor.getSnapshot()))) throw new RegisterRequestNotInitializedError();
+  /**
+   * Sends DRAIN or DEREGISTER. While idle or running, the chart's guard refuses them until a
+   * register succeeded: that refusal (read with `can()`, so the rule stays in the chart) is
+   * Go's `register request is not initialized`. On the way out they are no-ops the caller awaits.
+   */
+  #request(event: LifecycleEvent, operation: string): void {
+    this.#assertNotFinished(operation);
+    const snapshot = this.actor.getSnapshot();
+    if (!snapshot.can(event) && (snapshot.matches("idle") || snapshot.matches("running"))) {
+      throw new RegisterRequestNotInitializedError();
+    }
+    this.actor.send(event);
   }
 
   async #finished(signal?: AbortSignal): Promise<void> {

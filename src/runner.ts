@@ -4,7 +4,7 @@
  * waits for the chart to finish.
  */
 import { toPromise } from "xstate";
-import type { Controller } from "./controller.ts";
+import { type Controller, LifecycleFinishedError } from "./controller.ts";
 import { LifecycleRunError } from "./errors.ts";
 import type { ErrorHandler } from "./options.ts";
 import type { EventSource } from "./watch-source.ts";
@@ -35,7 +35,7 @@ export class Runner {
   async run(signal?: AbortSignal, options: RunOptions = {}): Promise<void> {
     const { actor } = this.controller;
     if (actor.getSnapshot().status === "done") {
-      throw new LifecycleRunError(new Error("the lifecycle has already finished; build a new one"));
+      throw new LifecycleRunError(new LifecycleFinishedError("run"));
     }
     this.controller.useSource(this.source);
     const off = this.onError ? this.controller.addErrorHandler(this.onError) : () => {};

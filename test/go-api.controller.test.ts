@@ -107,6 +107,10 @@ describe("Controller driven by hand", () => {
     expect(agent.callsTo("/drain").map((call) => call.body)).toEqual([
       { name: "auth", port: 9090, grace_period: "300ms" },
     ]);
+    // Drained on request: no replay may undo the drain.
+    await expect(controller.onConnected()).rejects.toThrow(
+      "onConnected: the lifecycle is on its way out (state drainHeld)",
+    );
     await controller.deregister();
     expect(agent.callsTo("/deregister").map((call) => call.body)).toEqual([{ name: "auth", port: 9090 }]);
     expect(controller.status()).toMatchObject({ state: "deregistered", registered: false });
