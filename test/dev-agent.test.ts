@@ -235,6 +235,9 @@ describe("dev agent: malformed bodies are 400s with a clear error, never a crash
     expect(wrong.headers.get("allow")).toBe("POST");
     expect(await wrong.json()).toEqual({ error: "method GET not allowed on /register: use POST" });
     expect((await post(target, "/healthz", {})).status).toBe(405);
+    // `//register` is a path, not a host name: the error names what was asked for.
+    const doubled = await post(target, "//register", valid);
+    expect(doubled).toEqual({ status: 404, body: { error: "no such endpoint: POST //register" } });
   });
 });
 
@@ -281,6 +284,11 @@ describe("dev agent: drain and deregister", () => {
       body: { error: "grace_period must be greater than zero: -5s" },
     });
     expect(await drain("soon")).toEqual({ status: 400, body: { error: "grace_period is invalid: soon" } });
+    // Past Go's largest duration (about 292 years) ParseDuration fails: a 400, not a 500.
+    expect(await drain("99999999999h")).toEqual({
+      status: 400,
+      body: { error: "grace_period is invalid: 99999999999h" },
+    });
     expect(target.services()[0]?.state).toBe("Registered");
     const { body } = await post(target, "/drain", { name: "auth", port: 9090 });
     expect(Date.parse(body.drain_deadline as string) - Date.parse(body.drained_at as string)).toBe(20_000);

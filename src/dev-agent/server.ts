@@ -8,7 +8,7 @@ import type { AddressInfo, Socket } from "node:net";
 import type { RegisterRequest } from "../../machines/types.ts";
 import { DefaultAdminBaseURL } from "../defaults.ts";
 import { type AdminPath, handleAdmin } from "./admin.ts";
-import { type Answer, readBody, send } from "./http-io.ts";
+import { type Answer, MAX_BODY_BYTES, readBody, send } from "./http-io.ts";
 import { type LocalService, ServiceStore, toWireService } from "./store.ts";
 import { WatchHub, type WatchProtocol } from "./watch-hub.ts";
 
@@ -227,9 +227,11 @@ class DevAgentServer implements DevAgent {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? "/", "http://agent.local");
-    const path = url.pathname;
-    const query = url.search.slice(1);
+    // Split by hand: a URL parser reads `//register` as a host name and the path as `/`.
+    const target = req.url ?? "/";
+    const mark = target.indexOf("?");
+    const path = mark === -1 ? target : target.slice(0, mark);
+    const query = mark === -1 ? "" : target.slice(mark + 1);
     const reply = (answer: Answer, body?: unknown, headers = {}) => {
       send(res, answer, this.envelope, headers);
       this.#record(req, path, query, answer, body);
@@ -269,7 +271,7 @@ class DevAgentServer implements DevAgent {
     const body = await readBody(req);
     if ("failed" in body) return;
     if ("tooLarge" in body) {
-      reply({ status: 400, error: "request body too large: the limit is 1048576 bytes (1 MiB)" });
+      reply({ status: 400, error: `request body too large: the limit is ${MAX_BODY_BYTES} bytes (1 MiB)` });
       return;
     }
     const outcome = handleAdmin(this.#store, path as AdminPath, body.text, new Date());
