@@ -44,13 +44,13 @@ describe("sidecar-lifecycle agent", () => {
     const remote = cli(["agent", "--host", "0.0.0.0", "--port", "0"]);
     expect(await remote.exited).toBe(2);
     expect(remote.stderr()).toContain("--host 0.0.0.0 is not a loopback address");
-    const bad = cli(["agent", "--protocol", "v2", "--heartbeat", "soon", "--port=-1"]);
+    const bad = cli(["agent", "--protocol", "v2", "--heartbeat", "1e3", "--port=-1"]);
     expect(await bad.exited).toBe(2);
     expect(bad.stderr()).toContain(
       [
         "sidecar-lifecycle agent: 3 problems:",
         '  - --port must be an integer in 0..65535, got "-1"',
-        '  - --heartbeat must be an integer >= 1, got "soon"',
+        '  - --heartbeat must be an integer >= 1, got "1e3"',
         '  - --protocol must be "legacy" or "structured", got "v2"',
       ].join("\n"),
     );

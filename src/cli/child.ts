@@ -27,7 +27,8 @@ export class Child {
         this.#exit ??= exit;
         resolve(this.#exit);
       };
-      this.#process.once("error", (error: NodeJS.ErrnoException) => {
+      // `on`, not `once`: every failed kill() emits one too, and an unheard "error" would crash `run`.
+      this.#process.on("error", (error: NodeJS.ErrnoException) => {
         if (this.#process.pid !== undefined) return; // a failed kill(), not a failed start
         done(
           error.code === "ENOENT"

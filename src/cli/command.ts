@@ -49,7 +49,8 @@ export function integerFlag(
   max = Number.MAX_SAFE_INTEGER,
 ): number | string {
   const value = Number(text);
-  if (text.trim() === "" || !Number.isInteger(value) || value < min || value > max) {
+  // Number() would also take "0x10", "1e3" and " 80 ".
+  if (!/^-?\d+$/.test(text) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in ${min}..${max}`;
     return `--${flag} must be an integer ${range}, got "${text}"`;
   }

@@ -201,6 +201,19 @@ function lifecycleProblems(values: Values, problems: string[]) {
     problems.push(`--agent must be a URL like ${DefaultAdminBaseURL}, got "${values.agent}"`);
   }
   if (url && url.protocol !== "http:") problems.push(`--agent must be an http:// URL, got "${values.agent}"`);
+  // The admin paths (/register, /watch...) are appended to it.
+  if (url && (url.search || url.hash)) {
+    problems.push(`--agent must not carry a query or fragment, got "${values.agent}"`);
+  }
+  if (
+    typeof shutdownTimeout === "number" &&
+    typeof drainDelay === "number" &&
+    drainDelay >= shutdownTimeout
+  ) {
+    problems.push(
+      `--drain-delay ${drainDelay} must be shorter than --shutdown-timeout ${shutdownTimeout}: the command would be killed before it is asked to stop`,
+    );
+  }
   if (typeof shutdownTimeout === "number" && typeof drainDelay !== "string") {
     try {
       resolveOptions({ gracePeriod: values["grace-period"], shutdownTimeout, drainDelay });
