@@ -5,12 +5,7 @@
  */
 import type { RegisterRequest } from "../machines/types.ts";
 import { DefaultServiceWeight, type ServiceNode } from "./models.ts";
-import {
-  assertValidRegisterRequest,
-  describeService,
-  InvalidRegistrationError,
-  validPort,
-} from "./validate.ts";
+import { describeService, InvalidRegistrationError, registerRequestProblems, validPort } from "./validate.ts";
 
 /** Builds the full register request of a service (Go `DescriptorProvider`). */
 export interface DescriptorProvider {
@@ -70,20 +65,26 @@ export function registerRequestOf(descriptor: ServiceRegistration): RegisterRequ
 }
 
 /**
- * Refuses what no service can be without (a name, a port in 1..65535), then every rule the
- * agent applies, all in one InvalidRegistrationError.
+ * Refuses a description the agent would refuse, with one InvalidRegistrationError listing every
+ * problem: a blank service name and a port outside 1..65535 in the description's own words
+ * first, then the rest of the agent's rules.
  */
 export function checkServiceRegistration(descriptor: ServiceRegistration): RegisterRequest {
   if (descriptor === null || typeof descriptor !== "object") {
     throw new TypeError("service registration is required");
   }
+  const request = registerRequestOf(descriptor);
   const identity: string[] = [];
-  if (trim(descriptor.serviceName) === "") identity.push("serviceName is required");
+  if (request.name === "") identity.push("serviceName is required");
   if (!validPort(descriptor.port)) identity.push(`port is invalid: ${String(descriptor.port)}`);
-  if (identity.length > 0) {
-    throw new InvalidRegistrationError(describeService(descriptor.serviceName, descriptor.port), identity);
+  // The agent's wording of the same problems, left out so each is said once.
+  const restated = new Set(["name is required", `port is invalid: ${String(descriptor.port)}`]);
+  if (trim(descriptor.appName) === "") restated.add("app_name is required"); // appName falls back to serviceName
+  const problems = [...identity, ...registerRequestProblems(request).filter((p) => !restated.has(p))];
+  if (problems.length > 0) {
+    throw new InvalidRegistrationError(describeService(descriptor.serviceName, descriptor.port), problems);
   }
-  return assertValidRegisterRequest(registerRequestOf(descriptor));
+  return request;
 }
 
 /** Turns a ServiceRegistration into the agent's register request (Go `ServiceRegistrationProvider`). */

@@ -94,7 +94,26 @@ describe("ServiceRegistrationProvider.buildRegisterRequest", () => {
     const build = () =>
       new ServiceRegistrationProvider({ ...authRegistration(), serviceName: " ", port: 70000 });
     expect(build).toThrow(InvalidRegistrationError);
-    expect(build).toThrow("serviceName is required; port is invalid: 70000");
+    expect(build).toThrow(
+      'invalid registration for service "" port 70000: serviceName is required; port is invalid: 70000',
+    );
+  });
+
+  it("a blank service name does not hide the other problems", () => {
+    const failure = (() => {
+      try {
+        new ServiceRegistrationProvider({ ...authRegistration(), serviceName: "", dns: " ", node: {} });
+      } catch (error) {
+        return error as InvalidRegistrationError;
+      }
+    })();
+    expect(failure?.problems).toEqual([
+      "serviceName is required",
+      "dns is required",
+      "kernel.language is required",
+      "kernel.version is required",
+      "methods must not be empty",
+    ]);
   });
 });
 
@@ -203,7 +222,7 @@ describe("newServiceRegistrationFromGRPC", () => {
   it("refuses no services, a blank name and a bad port in one error", () => {
     expect(() =>
       newServiceRegistrationFromGRPC({ ...grpcOptions, serviceName: "", port: 0, rawServices: [] }),
-    ).toThrow("serviceName is required; port is invalid: 0");
+    ).toThrow("serviceName is required; port is invalid: 0; methods must not be empty");
     expect(() => newServiceRegistrationFromGRPC({ ...grpcOptions, rawServices: [] })).toThrow(
       "methods must not be empty",
     );
