@@ -13,7 +13,7 @@ import { createLifecycle, type Lifecycle } from "../src/lifecycle.ts";
 import { TestAgent } from "./support/agent.ts";
 import { registration } from "./support/inspector.ts";
 
-const chromiumPath = "/usr/bin/chromium";
+const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const artifacts = new URL("./artifacts/", import.meta.url);
 const fast = { reconnectInterval: 20, requestTimeout: 1_000, drainDelay: 0, shutdownTimeout: 3_000 };
 
@@ -98,7 +98,7 @@ describe("inspector page in Chromium", () => {
   beforeAll(async () => {
     if (!existsSync(chromiumPath)) {
       throw new Error(
-        `${chromiumPath} is missing: apt-get install -y chromium (.ci/run does it when CI=true)`,
+        `${chromiumPath} is missing: apt-get install -y chromium (npm test's pretest does it as root on Debian)`,
       );
     }
     browser = await chromium.launch({
