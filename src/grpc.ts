@@ -15,19 +15,14 @@ export type GRPCServiceDefinition = Record<string, { path: string }>;
  */
 export type GRPCService = GRPCServiceDefinition | { service: GRPCServiceDefinition };
 
-/** How to build a registration straight from gRPC services (Go `GRPCDescriptorOptions`). */
-export interface GRPCDescriptorOptions {
-  appId?: string;
-  /** Falls back to `serviceName`. */
-  appName?: string;
-  serviceName: string;
-  namespace?: string;
-  dns?: string;
-  env?: string;
-  port: number;
+/**
+ * How to build a registration straight from gRPC services (Go `GRPCDescriptorOptions`): the
+ * ServiceRegistration fields, with weight, kernel and methods coming from serviceOptions and
+ * rawServices instead of a node.
+ */
+export interface GRPCDescriptorOptions extends Omit<ServiceRegistration, "weight" | "node" | "protocol"> {
   /** Default `grpc`. */
   protocol?: string;
-  version?: string;
   /** Bootstrapped (namespace, weight, kernel defaults) before use. */
   serviceOptions?: ServiceOptions | ServiceOptionsInit;
   rawServices: GRPCService[];
