@@ -21,12 +21,17 @@ export class LifecycleHooks {
     this.#onError = options.onError;
   }
 
-  /** For the host's start hook: starts the lifecycle in the background and returns at once. */
+  /**
+   * For the host's start hook: starts the lifecycle in the background and returns at once.
+   * `signal` only refuses a start already cancelled. It does not bind the lifecycle: hosts bound
+   * the start hook itself (e.g. a startup deadline), and that passing must not drain a running
+   * service; onStop is the way out.
+   */
   async onStart(signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
-    const errors = this.lifecycle.start({ signal });
     if (this.#started) return; // start() is idempotent; one reader of its errors is enough
     this.#started = true;
+    const errors = this.lifecycle.start();
     void (async () => {
       for await (const error of errors) this.#onError?.(error);
     })();

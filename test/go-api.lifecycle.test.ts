@@ -207,13 +207,16 @@ describe("LifecycleHooks", () => {
     const lifecycle = await lifecycleFor();
     const errors: LifecycleRunError[] = [];
     const hooks = newLifecycleHooks({ lifecycle, onError: (error) => errors.push(error) });
-    await hooks.onStart();
+    const startup = new AbortController();
+    await hooks.onStart(startup.signal);
+    startup.abort(); // the host's start hook is over: that is no stop
     await untilState(lifecycle.actor, "registerRetry");
     await expect.poll(() => errors.length).toBeGreaterThan(0);
     expect(errors[0]?.message).toContain("warming up");
     delete agent.respond["/register"];
     await untilState(lifecycle.actor, "registered");
     expect(hooks.status()).toMatchObject({ state: "registered", registered: true, lastServiceName: "auth" });
+    await expect(hooks.onStart(startup.signal)).rejects.toThrow("This operation was aborted");
     await hooks.onStop();
     expect(hooks.status().state).toBe("deregistered");
     expect(agent.calls.map((call) => call.path).slice(-2)).toEqual(["/drain", "/deregister"]);
