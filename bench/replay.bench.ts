@@ -10,7 +10,8 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { createLifecycle, type Lifecycle } from "../src/lifecycle.ts";
 import { TestAgent } from "../test/support/agent.ts";
-import { authRequest, waitForStatus } from "../test/support/lifecycle-harness.ts";
+import { authRequest } from "../test/support/fixtures.ts";
+import { waitForStatus } from "../test/support/lifecycle-harness.ts";
 
 const RESTARTS = 20;
 const MAX_DOWN_MS = 500;

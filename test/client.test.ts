@@ -10,7 +10,8 @@ import {
   SidecarAPIError,
 } from "../src/errors.ts";
 import { TestAgent } from "./support/agent.ts";
-import { authRequest, authWireBody, rejectionOf } from "./support/lifecycle-harness.ts";
+import { authRequest, authWireBody } from "./support/fixtures.ts";
+import { rejectionOf } from "./support/lifecycle-harness.ts";
 
 let agent: TestAgent;
 let client: JSONHTTPClient;

@@ -1,7 +1,8 @@
 /** Every way the watch stream fails leads back to a connected, re-registered service with no user action. */
 import { describe, expect, it } from "vitest";
 import { legacyConnected } from "./support/agent.ts";
-import { authWireBody, recordStatuses, useAgent, waitForStatus } from "./support/lifecycle-harness.ts";
+import { authWireBody } from "./support/fixtures.ts";
+import { recordStatuses, useAgent, waitForStatus } from "./support/lifecycle-harness.ts";
 
 const h = useAgent();
 

@@ -1,7 +1,8 @@
 /** First contact with the agent: one register on `connected`, and refused registers retried with backoff. */
 import { describe, expect, it } from "vitest";
 import { RegisterReplayError } from "../src/errors.ts";
-import { authWireBody, RecordingClock, useAgent, waitForStatus } from "./support/lifecycle-harness.ts";
+import { authWireBody } from "./support/fixtures.ts";
+import { RecordingClock, useAgent, waitForStatus } from "./support/lifecycle-harness.ts";
 
 const h = useAgent();
 

@@ -2,7 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { SimulatedClock } from "xstate";
 import { createLifecycle } from "../src/lifecycle.ts";
-import { authRequest, useAgent, waitForStatus, within } from "./support/lifecycle-harness.ts";
+import { authRequest } from "./support/fixtures.ts";
+import { useAgent, waitForStatus, within } from "./support/lifecycle-harness.ts";
 
 const h = useAgent();
 

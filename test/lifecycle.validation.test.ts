@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { createLifecycle } from "../src/lifecycle.ts";
 import { InvalidRegistrationError } from "../src/validate.ts";
-import { authRequest } from "./support/lifecycle-harness.ts";
+import { authRequest } from "./support/fixtures.ts";
 
 describe("lifecycle: request validation", () => {
   it("throws one error listing every problem", () => {

@@ -13,7 +13,7 @@ import {
 } from "../machines/status.ts";
 import type { ConnectionEvent, Status } from "../machines/types.ts";
 import { ErrWatchStreamClosed, RegisterReplayError, SidecarAPIError } from "../src/errors.ts";
-import { authRequest } from "./support/lifecycle-harness.ts";
+import { authRequest } from "./support/fixtures.ts";
 
 const T1 = "2026-04-21T08:00:01.000Z";
 const T2 = "2026-04-21T08:00:02.000Z";

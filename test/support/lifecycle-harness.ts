@@ -1,11 +1,10 @@
 /**
- * Shared pieces of the lifecycle suites: the sample service, a per-test agent and lifecycles
+ * Shared pieces of the lifecycle suites: a per-test agent and lifecycles
  * that are stopped afterwards, condition waits on the chart's snapshots, and a simulated clock
  * that records every timer the chart sets (so a test can read the backoff it chose).
  */
 import { afterEach, beforeEach } from "vitest";
 import { SimulatedClock } from "xstate";
-import type { RegisterRequest } from "../../machines/types.ts";
 import {
   type CreateLifecycleOptions,
   createLifecycle,
@@ -13,40 +12,7 @@ import {
   type LifecycleStatus,
 } from "../../src/lifecycle.ts";
 import { TestAgent } from "./agent.ts";
-
-/** protocol.md's example service, camelCase. */
-export function authRequest(): RegisterRequest {
-  return {
-    appId: "10001",
-    appName: "auth",
-    name: "auth",
-    namespace: "default",
-    port: 9090,
-    dns: "auth.default.svc.cluster.local",
-    env: "prod",
-    weight: 100,
-    protocol: "grpc",
-    kernel: { language: "Node.js", version: "v22.11.0" },
-    methods: ["/acme.auth.v1.AuthService/Login"],
-    version: "v1.0.0",
-  };
-}
-
-/** The same service as protocol.md writes it on the wire. */
-export const authWireBody = {
-  app_id: "10001",
-  app_name: "auth",
-  name: "auth",
-  namespace: "default",
-  port: 9090,
-  dns: "auth.default.svc.cluster.local",
-  env: "prod",
-  weight: 100,
-  protocol: "grpc",
-  kernel: { language: "Node.js", version: "v22.11.0" },
-  methods: ["/acme.auth.v1.AuthService/Login"],
-  version: "v1.0.0",
-};
+import { authRequest } from "./fixtures.ts";
 
 /** A SimulatedClock that also remembers the duration of every timer set on it. */
 export class RecordingClock extends SimulatedClock {

@@ -14,7 +14,7 @@ import { createLifecycle, type Lifecycle, type LifecycleStatus } from "../../src
 import { generatedAt } from "../../src/testing/causes.ts";
 import { type LifecycleDriver, type LifecycleModel, ModelClock, type ModelStep } from "../../src/testing.ts";
 import { type RecordedCall, TestAgent } from "./agent.ts";
-import { modelRequest, modelRequestWire } from "./model-input.ts";
+import { authRequest, authWireBody } from "./fixtures.ts";
 
 interface Harness {
   readonly agent: TestAgent;
@@ -113,8 +113,8 @@ function callFor(id: string, input: unknown): RecordedCall | undefined {
   const request = (input as { request?: unknown } | undefined)?.request;
   switch (id) {
     case "register":
-      deepStrictEqual(request as RegisterRequest, modelRequest);
-      return { path: "/register", body: modelRequestWire };
+      deepStrictEqual(request as RegisterRequest, authRequest());
+      return { path: "/register", body: authWireBody };
     case "drain": {
       const { name, port, gracePeriod } = request as DrainRequest;
       return { path: "/drain", body: { name, port, grace_period: gracePeriod } };
@@ -138,7 +138,7 @@ export async function startAgentDriver(model: LifecycleModel): Promise<Lifecycle
   const harness: Harness = {
     agent,
     clock,
-    lifecycle: createLifecycle(modelRequest, {
+    lifecycle: createLifecycle(authRequest(), {
       baseURL: agent.url,
       client,
       clock,
