@@ -5,6 +5,8 @@
  * the stage a failure came from.
  */
 import { SidecarLifecycleError } from "../machines/errors.ts";
+import { lifecycleStateName } from "../machines/state-name.ts";
+import { LifecycleFinishedError } from "./controller.ts";
 import {
   ManagedServerStageAgentShutdown,
   ManagedServerStageLifecycle,
@@ -95,8 +97,16 @@ export class ManagedServer {
       new ManagedServerRunError(stage, service, cause);
     if (this.#ran) throw fail(ManagedServerStageLifecycle, new Error("run() may be called once"));
     this.#ran = true;
-    if (lifecycle.actor.getSnapshot().status === "done") {
-      throw fail(ManagedServerStageLifecycle, new Error("the lifecycle has already finished"));
+    const snapshot = lifecycle.actor.getSnapshot();
+    if (snapshot.status === "done")
+      throw fail(ManagedServerStageLifecycle, new LifecycleFinishedError("run"));
+    if (!snapshot.matches("idle")) {
+      // Started elsewhere, it would register without waiting for this server to be ready.
+      const state = lifecycleStateName(snapshot.value);
+      throw fail(
+        ManagedServerStageLifecycle,
+        new Error(`the lifecycle is already started (state ${state}): let run() start it`),
+      );
     }
     if (signal?.aborted) {
       // Asked to exit before anything started: nothing to serve, nothing registered.

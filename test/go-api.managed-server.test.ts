@@ -234,4 +234,15 @@ describe("ManagedServer.run", () => {
     expect(agent.calls).toEqual([]);
     await expect(managed.run()).rejects.toMatchObject({ stage: "lifecycle" });
   });
+
+  it("refuses a lifecycle started elsewhere: its register would not wait for the server", async () => {
+    const lifecycle = await lifecycleFor();
+    lifecycle.start();
+    const managed = new ManagedServer({ lifecycle, serve: listenAfter(0) });
+    const failure = await managed.run().catch((error) => error);
+    expect(failure).toMatchObject({ stage: "lifecycle" });
+    expect(failure.message).toMatch(/lifecycle stage failed: the lifecycle is already started \(state \w+\)/);
+    expect(server.listening).toBe(false);
+    await lifecycle.shutdown();
+  });
 });
