@@ -3,6 +3,7 @@ import { JSONHTTPClient } from "../src/client.ts";
 import { type DevAgent, type DevAgentOptions, startDevAgent } from "../src/dev-agent/server.ts";
 import { ErrWatchStreamClosed, SidecarAPIError } from "../src/errors.ts";
 import { openWatchStream } from "../src/watch.ts";
+import { authWireBody } from "./support/fixtures.ts";
 
 const agents: DevAgent[] = [];
 
@@ -16,20 +17,8 @@ afterEach(async () => {
   await Promise.all(agents.splice(0).map((started) => started.close()));
 });
 
-const valid = {
-  app_id: "10001",
-  app_name: "auth",
-  name: "auth",
-  namespace: "default",
-  port: 9090,
-  dns: "auth.default.svc.cluster.local",
-  env: "prod",
-  weight: 100,
-  protocol: "grpc",
-  kernel: { language: "Node.js", version: "v22.11.0" },
-  methods: ["/acme.auth.v1.AuthService/Login"],
-  version: "v1.0.0",
-};
+/** A request the agent accepts: protocol.md's example. */
+const valid = authWireBody;
 
 async function post(target: DevAgent, path: string, body: unknown) {
   const response = await fetch(`${target.url}${path}`, {
