@@ -13,6 +13,7 @@ import {
   ServiceRegistrationProvider,
 } from "../src/index.ts";
 import { TestAgent } from "./support/agent.ts";
+import { authRequest } from "./support/fixtures.ts";
 import { authRegistration, fastOptions, untilState } from "./support/go-api.ts";
 
 let agent: TestAgent;
@@ -66,18 +67,9 @@ describe("ServiceRegistrationProvider.buildRegisterRequest", () => {
       },
     });
     expect(await provider.buildRegisterRequest()).toEqual({
-      appId: "10001",
-      appName: "auth",
-      name: "auth",
-      namespace: "default",
-      port: 9090,
-      dns: "auth.default.svc.cluster.local",
-      env: "prod",
+      ...authRequest(),
       weight: 40,
-      protocol: "grpc",
-      kernel: { language: "Node.js", version: "v22.11.0" },
       methods: ["/a.Svc/Y", "/b.Svc/Z"],
-      version: "v1.0.0",
     });
   });
 
@@ -86,8 +78,9 @@ describe("ServiceRegistrationProvider.buildRegisterRequest", () => {
     registration.node = { ...registration.node, meta: { appId: "ignored" } };
     const request = await new ServiceRegistrationProvider(registration).buildRegisterRequest();
     expect([request.appId, request.weight]).toEqual(["7", 3]);
+    // protocol.md's example registration builds protocol.md's example request, weight 100 included.
     const plain = await new ServiceRegistrationProvider(authRegistration()).buildRegisterRequest();
-    expect(plain.weight).toBe(100);
+    expect(plain).toEqual(authRequest());
   });
 
   it("refuses a blank service name and a bad port together, at construction", () => {
