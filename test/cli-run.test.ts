@@ -2,9 +2,9 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { freePort } from "../src/demo/service.ts";
 import { type DevAgent, startDevAgent } from "../src/dev-agent/server.ts";
 import { type CliRun, runCli } from "./support/cli.ts";
+import { freePort } from "./support/go-api.ts";
 
 /**
  * The wrapped service: a `node -e` HTTP server. It leaves marks at the agent (GET /healthz?child=...)
