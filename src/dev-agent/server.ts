@@ -8,6 +8,7 @@ import type { AddressInfo, Socket } from "node:net";
 import type { RegisterRequest } from "../../machines/types.ts";
 import { DefaultAdminBaseURL } from "../defaults.ts";
 import { type AdminPath, handleAdmin } from "./admin.ts";
+import { Conditions } from "./conditions.ts";
 import { type Answer, MAX_BODY_BYTES, readBody, send } from "./http-io.ts";
 import { type LocalService, ServiceStore, toWireService } from "./store.ts";
 import { WatchHub, type WatchProtocol } from "./watch-hub.ts";
@@ -114,7 +115,7 @@ class DevAgentServer implements DevAgent {
   readonly #hub: WatchHub;
   readonly #log: (line: string) => void;
   readonly #sockets = new Set<Socket>();
-  readonly #waiters = new Set<() => void>();
+  readonly #conditions = new Conditions("dev agent");
   #server: Server | undefined;
   #startedAt = "";
 
@@ -191,25 +192,12 @@ class DevAgentServer implements DevAgent {
     this.#log(`restarted on ${this.url}: every registration forgotten, event ids start again`);
   }
 
-  async waitFor(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-    if (check()) return;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#waiters.delete(waiter);
-        reject(new Error(`dev agent: timed out after ${timeoutMs} ms waiting for ${what}`));
-      }, timeoutMs);
-      const waiter = () => {
-        if (!check()) return;
-        clearTimeout(timer);
-        this.#waiters.delete(waiter);
-        resolve();
-      };
-      this.#waiters.add(waiter);
-    });
+  waitFor(check: () => boolean, what: string, timeoutMs?: number): Promise<void> {
+    return this.#conditions.until(check, what, timeoutMs);
   }
 
   #changed(): void {
-    for (const waiter of [...this.#waiters]) waiter();
+    this.#conditions.changed();
   }
 
   #record(req: IncomingMessage, path: string, query: string, answer: Answer, body?: unknown): void {

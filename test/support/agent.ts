@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { Conditions } from "../../src/dev-agent/conditions.ts";
 
 export type AgentPath = "/register" | "/drain" | "/deregister";
 
@@ -41,7 +42,7 @@ export class TestAgent {
   #server: Server | undefined;
   readonly #sockets = new Set<Socket>();
   readonly #streams = new Set<ServerResponse>();
-  readonly #waiters = new Set<() => void>();
+  readonly #conditions = new Conditions("agent");
   readonly #held: { path: AgentPath | "/watch"; res: ServerResponse }[] = [];
 
   get url(): string {
@@ -143,25 +144,12 @@ export class TestAgent {
   }
 
   /** Resolves once `check` holds; checked after every request and stream change. */
-  async until(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-    if (check()) return;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#waiters.delete(waiter);
-        reject(new Error(`agent: timed out after ${timeoutMs} ms waiting for ${what}`));
-      }, timeoutMs);
-      const waiter = () => {
-        if (!check()) return;
-        clearTimeout(timer);
-        this.#waiters.delete(waiter);
-        resolve();
-      };
-      this.#waiters.add(waiter);
-    });
+  until(check: () => boolean, what: string, timeoutMs?: number): Promise<void> {
+    return this.#conditions.until(check, what, timeoutMs);
   }
 
   #changed(): void {
-    for (const waiter of [...this.#waiters]) waiter();
+    this.#conditions.changed();
   }
 
   #handle(req: IncomingMessage, res: ServerResponse): void {
