@@ -41,7 +41,7 @@ Lifecycle:
   --agent <url>           agent admin base URL [${DefaultAdminBaseURL}]
   --grace-period <d>      Go duration sent with drain, e.g. 300ms, 20s, 1m30s [20s]
   --drain-delay <ms>      wait after the drain before stopping the command [the grace period,
-                          capped to leave room in the shutdown deadline]
+                          capped to leave room in the shutdown deadline]; below --shutdown-timeout
   --shutdown-timeout <ms> deadline of the whole way out [${DefaultShutdownTimeout}]; the command
                           gets SIGKILL early enough to leave time to deregister
   --quiet                 print only errors, not each state transition
