@@ -237,7 +237,8 @@ export const lifecycleMachine = setup({
             target: "stopping",
             actions: { type: "useGracePeriod", params: ({ event }) => ({ gracePeriod: event.gracePeriod }) },
           },
-          { target: "deregistered" },
+          // Nothing sent to the agent, so nothing to drain or deregister; the server still stops.
+          { target: "stopping.stoppingServer" },
         ],
         DRAIN: {
           guard: "everRegistered",
@@ -431,9 +432,9 @@ export const lifecycleMachine = setup({
             id: "stopServer",
             src: "stopServer",
             input: {},
-            onDone: "deregistering",
+            onDone: "serverStopped",
             onError: {
-              target: "deregistering",
+              target: "serverStopped",
               actions: [
                 assign(({ context, event }) => ({
                   status: withError(context.status, event.error, nowISO()),
@@ -442,6 +443,10 @@ export const lifecycleMachine = setup({
               ],
             },
           },
+        },
+        /** The server is down: deregister what the agent may hold, or finish when nothing was sent. */
+        serverStopped: {
+          always: [{ guard: "registerSent", target: "deregistering" }, { target: "#lifecycle.deregistered" }],
         },
         deregistering: {
           entry: { type: "enterStep", params: { step: "deregistering" } },

@@ -13,6 +13,7 @@ export type LifecycleStateName =
   | "drainRetry"
   | "drained"
   | "stoppingServer"
+  | "serverStopped"
   | "deregistering"
   | "deregisterRetry"
   | "drainHeld"

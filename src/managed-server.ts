@@ -131,8 +131,8 @@ export class ManagedServer {
     let serving: Promise<void> = Promise.resolve();
     let shutdownError: unknown;
     let stopping: Promise<void> | undefined;
-    // The business stop runs once: the chart calls it between drain delay and deregister; run()
-    // calls it itself when the chart had nothing to deregister or its deadline passed first.
+    // The business stop runs once: the chart calls it between drain delay and deregister (at once
+    // when nothing was registered); run() calls it itself only when the deadline passed first.
     const stopServer = (stopSignal: AbortSignal): Promise<void> => {
       stopping ??= (async () => {
         if (serveEnded) return;
@@ -195,26 +195,8 @@ export class ManagedServer {
     if (!stopping && agentError !== undefined) {
       // The deadline passed before the chart reached the stop: stop now, without waiting on it.
       stopServer(AbortSignal.abort(agentError)).catch(() => {});
-    } else if (!stopping) {
-      // Nothing was registered, so the chart had no agent step to order: stop, within the deadline.
-      const timeout = lifecycle.runtime.controller.lifecycle.options.timing.shutdownTimeout;
-      const deadline = AbortSignal.timeout(timeout);
-      const expired = new Promise<boolean>((resolve) =>
-        deadline.addEventListener("abort", () => resolve(true), { once: true }),
-      );
-      const done = stopServer(deadline).then(
-        () => false,
-        () => false,
-      );
-      if (await Promise.race([done, expired])) {
-        agentError = new ShutdownTimeoutError(
-          timeout,
-          "stoppingServer",
-          "business server shutdown unfinished",
-        );
-      }
     } else if (agentError === undefined) {
-      await stopping.catch(() => {});
+      await stopping?.catch(() => {});
     }
     uninstall();
     signal?.removeEventListener("abort", onAbort);

@@ -68,11 +68,13 @@ describe("lifecycle: shutdown", () => {
     expect(h.agent.calls).toEqual([]);
   });
 
-  it("sends nothing when the business server never became ready", async () => {
-    const lifecycle = h.start({ serverReady: false });
+  it("sends nothing when the business server never became ready, but still stops the server", async () => {
+    let serverStops = 0;
+    const lifecycle = h.start({ serverReady: false, stopServer: async () => void serverStops++ });
     await waitForStatus(lifecycle, (s) => s.state === "awaitingServer", "the readiness gate");
     const final = await within(lifecycle.shutdown(), "shutdown");
     expect(final.state).toBe("deregistered");
+    expect(serverStops).toBe(1);
     expect(h.agent.calls).toEqual([]);
   });
 
