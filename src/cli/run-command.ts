@@ -91,7 +91,8 @@ function supervise(config: RunConfig): Promise<number> {
       } catch (error) {
         warn(`shutdown incomplete: ${error instanceof Error ? error.message : String(error)}`);
       }
-      // Nothing was registered (or the deadline passed): the chart skipped stopServer.
+      // The shutdown deadline passed before the chart's stopServer step (e.g. an agent gone
+      // mid-drain): the child is stopped here, and killed at once since its deadline is over.
       await stopChild();
       const exit = await child.exited;
       say(`${label} ${exit.description}; exit code ${exit.code}`);
