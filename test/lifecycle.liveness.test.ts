@@ -28,7 +28,7 @@ describe("lifecycle: liveness", () => {
       lastError: "watch stream silent: no data from the agent for 1000 ms",
     });
 
-    await advanceUntil(clock, lifecycle, (s) => s.registerReplayCount === 2, "the replay", { stepMs: 100 });
+    await advanceUntil(clock, lifecycle, (s) => s.registerReplayCount === 2, "the replay");
     expect(lifecycle.status()).toMatchObject({ state: "registered", connected: true, disconnectCount: 1 });
     expect(h.agent.watchRequests).toBe(2);
     await h.agent.until(() => h.agent.openStreams === 1, "the silent stream to be closed by the client");

@@ -4,7 +4,8 @@
  * that records every timer the chart sets (so a test can read the backoff it chose).
  */
 import { afterEach, beforeEach } from "vitest";
-import { SimulatedClock } from "xstate";
+import { type AnyStateNode, SimulatedClock } from "xstate";
+import { lifecycleMachine } from "../../machines/lifecycle.machine.ts";
 import {
   type CreateLifecycleOptions,
   createLifecycle,
@@ -93,32 +94,59 @@ export function waitForStatus(
   });
 }
 
-/** Lets pending socket I/O run before the next simulated tick. */
+/** Lets pending socket I/O run. */
 export function ioTurn(ms = 5): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**
- * Advances the simulated clock in `stepMs` steps, letting real I/O run between steps, until
- * `check` holds. Returns the simulated time that took.
+ * The chart's leaf states that invoke nothing and leave only on a timer of their own (reconnect
+ * wait, retry waits, drain delay): there no call or stream is in flight, so moving the simulated
+ * clock races no real I/O. Read off the chart, so a new wait state counts without a change here.
+ */
+const timerStates: ReadonlySet<string> = new Set(
+  leafNodes(lifecycleMachine.root)
+    .filter((node) => node.after.length > 0 && node.invoke.length === 0)
+    .map((node) => node.key),
+);
+
+function leafNodes(node: AnyStateNode): AnyStateNode[] {
+  const children = Object.values(node.states);
+  return children.length === 0 ? [node] : children.flatMap(leafNodes);
+}
+
+/**
+ * Runs the lifecycle until `check` holds. The simulated clock moves 1 ms at a time and only while
+ * the chart waits in a timer state; in any other state (a call, the stream or the server pending)
+ * the clock stands still and the real I/O is awaited, so a slow machine cannot make liveness or the
+ * shutdown deadline fire early. Returns the simulated time that took, exact to the millisecond.
  */
 export async function advanceUntil(
   clock: SimulatedClock,
   lifecycle: Lifecycle,
   check: (status: LifecycleStatus) => boolean,
   what: string,
-  { stepMs = 50, maxMs = 120_000 }: { stepMs?: number; maxMs?: number } = {},
+  { maxMs = 120_000, timeoutMs = 5_000 }: { maxMs?: number; timeoutMs?: number } = {},
 ): Promise<number> {
   let advanced = 0;
   while (!check(lifecycle.status())) {
+    const state = lifecycle.state();
+    if (!timerStates.has(state)) {
+      await waitForStatus(
+        lifecycle,
+        (status) => status.state !== state || check(status),
+        `${what} (in ${state}, which waits on no timer of its own, so the clock stands still)`,
+        timeoutMs,
+      );
+      continue;
+    }
     if (advanced >= maxMs) {
       throw new Error(
         `simulated ${advanced} ms without ${what}; status: ${JSON.stringify(lifecycle.status())}`,
       );
     }
-    clock.increment(stepMs);
-    advanced += stepMs;
-    await ioTurn();
+    clock.increment(1);
+    advanced += 1;
   }
   return advanced;
 }
