@@ -7,7 +7,7 @@ export const BACKOFF_BASE_MS = 100;
  * then, so the replay landed at p90 ≈ 480 ms after the agent was back (`npm run bench` missed
  * its 500 ms p90 target about one run in four). With 1.5 the windows run 100, 150, 225, 337,
  * 506, 759 ms, then the cap: p90 ≈ 270 ms, median ≈ 80 ms, and a long outage still reaches the
- * cap within six attempts, so a dead agent is not hammered.
+ * cap from the seventh wait on, so a dead agent is not hammered.
  */
 export const BACKOFF_FACTOR = 1.5;
 
