@@ -85,7 +85,7 @@ export {
   type ServiceOptionsInit,
 } from "./models.ts";
 export type { ErrorHandler, RuntimeOptions } from "./options.ts";
-export { waitForPort } from "./port-probe.ts";
+export { freePort, waitForPort } from "./port-probe.ts";
 export {
   type DescriptorProvider,
   enabledMethods,

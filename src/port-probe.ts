@@ -1,5 +1,5 @@
 /** Readiness by TCP: a server is ready when its port accepts a connection. */
-import { connect } from "node:net";
+import { type AddressInfo, connect, createServer } from "node:net";
 
 const PROBE_INTERVAL_MS = 50;
 
@@ -24,4 +24,13 @@ export async function waitForPort(port: number, signal: AbortSignal, host = "127
     await new Promise((resolve) => setTimeout(resolve, PROBE_INTERVAL_MS));
   }
   throw signal.reason;
+}
+
+/** A loopback port free right now, so a registration can name it before its server listens. */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }

@@ -3,12 +3,12 @@
  * lifecycle in a few seconds. Each step waits on what the lifecycle reports, never on a guess:
  * registered → agent restart → replayed → SIGTERM → drained → deregistered.
  */
-import { type AddressInfo, createServer } from "node:net";
 import { newGreeterServer } from "../../examples/greeter-server.ts";
 import { clockStamp } from "../cli/command.ts";
 import { logTransitions } from "../cli/transition-log.ts";
 import { startDevAgent } from "../dev-agent/server.ts";
 import type { CreateLifecycleOptions, Lifecycle, LifecycleStatus } from "../lifecycle.ts";
+import { freePort } from "../port-probe.ts";
 import type { LocalRuntimeOptions } from "../runtime.ts";
 import { finalView } from "./final-view.ts";
 
@@ -32,15 +32,6 @@ const TIMING = {
   agentDownMs: 300,
   stepTimeoutMs: 5_000,
 };
-
-/** A port free right now, so the registration can name it before the server listens. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** The part of a lifecycle the demo watches (a Lifecycle or a ServiceLifecycle). */
 type Watched = Pick<Lifecycle, "actor" | "status">;

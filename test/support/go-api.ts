@@ -1,5 +1,4 @@
 /** Shared pieces of the go-api suites: a sample registration, fast runtime options, free ports. */
-import { createServer } from "node:net";
 import { waitFor } from "xstate";
 import { lifecycleStateName } from "../../machines/state-name.ts";
 import type { ServiceRegistration } from "../../src/registration.ts";
@@ -38,13 +37,7 @@ export function fastOptions(agent: TestAgent, extra: LocalRuntimeOptions = {}): 
 }
 
 /** A TCP port nobody listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort } from "../../src/port-probe.ts";
 
 type AnyLifecycleActor = Parameters<typeof waitFor>[0] & {
   getSnapshot(): { value: Parameters<typeof lifecycleStateName>[0] };
