@@ -124,6 +124,19 @@ describe("sidecar-lifecycle run", () => {
     expect(run.stderr()).toMatch(/exited with code 3; exit code 3/);
   });
 
+  it("a closed terminal (SIGHUP) takes the same way out, and the child is asked to stop with SIGTERM", async () => {
+    const { agent, run } = await setup({ EXIT_CODE: "0" });
+    await agent.waitFor(() => agent.services().length === 1, "the registration", 10_000);
+    run.process.kill("SIGHUP");
+    expect(await run.exited).toBe(0);
+    expect(story(agent).slice(-3)).toEqual([
+      "POST /drain",
+      "GET /debug/services?child=sigterm",
+      "POST /deregister",
+    ]);
+    expect(run.stderr()).toMatch(/forwarding SIGTERM to/);
+  });
+
   it("replays the registration after an agent restart, with no action", async () => {
     const { agent, run } = await setup();
     // The CLI has the agent's answer (not just the agent the call): the restart cannot cut it off.

@@ -12,6 +12,8 @@ import { parseRunArgs, RUN_HELP, type RunConfig } from "./run-options.ts";
 import { logTransitions } from "./transition-log.ts";
 
 const PREFIX = "[sidecar-lifecycle]";
+/** Each starts the way out. The child runs in its own process group, so a closed terminal reaches only us. */
+const EXIT_SIGNALS: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP"];
 
 export async function main(argv: string[]): Promise<number> {
   let parsed: ReturnType<typeof parseRunArgs>;
@@ -79,8 +81,7 @@ function supervise(config: RunConfig): Promise<number> {
   return new Promise<number>((resolve) => {
     let stopping = false;
     const done = (code: number) => {
-      process.off("SIGTERM", onSignal);
-      process.off("SIGINT", onSignal);
+      for (const name of EXIT_SIGNALS) process.off(name, onSignal);
       stopLogging();
       resolve(code);
     };
@@ -106,13 +107,13 @@ function supervise(config: RunConfig): Promise<number> {
         return;
       }
       stopping = true;
-      forward = signal;
+      // A closed terminal (SIGHUP) means exit; to many daemons a forwarded SIGHUP means reload.
+      forward = signal === "SIGHUP" ? "SIGTERM" : signal;
       startShutdown();
       say(`${signal}: draining before ${label} is stopped (a second signal forces exit)`);
       void finish();
     }
-    process.on("SIGTERM", onSignal);
-    process.on("SIGINT", onSignal);
+    for (const name of EXIT_SIGNALS) process.on(name, onSignal);
     child.exited.then((exit) => {
       if (stopping) return;
       stopping = true;

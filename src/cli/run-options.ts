@@ -15,9 +15,9 @@ import { asUsageError, integerFlag, UsageError } from "./command.ts";
 export const RUN_HELP = `Usage: sidecar-lifecycle run [options] -- <command> [args...]
 
 Runs <command> bound to the host's sidecar agent: registers it once it accepts TCP connections
-on --port, registers again every time the agent restarts, and on SIGTERM / SIGINT drains it,
-waits the drain delay, forwards the signal to the command, waits for it to exit (SIGKILL at
-the shutdown deadline), then deregisters. If the command exits on its own it is deregistered.
+on --port, registers again every time the agent restarts, and on SIGTERM / SIGINT / SIGHUP
+drains it, waits the drain delay, forwards the signal to the command (SIGTERM for SIGHUP), waits
+for it to exit (SIGKILL at the shutdown deadline), then deregisters. If the command exits on its own it is deregistered.
 The exit code is the command's (128 + signal number when a signal ended it).
 
 Registration (flags override --registration; the default is shown in brackets):
