@@ -1,4 +1,4 @@
-/** createLifecycle refuses a request the agent would refuse, before any actor starts. */
+/** createLifecycle refuses a request the agent would refuse, at once, naming every problem. */
 import { describe, expect, it } from "vitest";
 import { createLifecycle } from "../src/lifecycle.ts";
 import { InvalidRegistrationError } from "../src/validate.ts";
