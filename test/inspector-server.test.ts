@@ -8,6 +8,23 @@ import { createLifecycle, type Lifecycle } from "../src/lifecycle.ts";
 import { TestAgent } from "./support/agent.ts";
 import { registration, serviceWhere } from "./support/inspector.ts";
 
+/** Opens a socket to the inspector, sends `messages` and waits until the inspector closes it or took them. */
+async function sendRaw(url: string, messages: string[]): Promise<void> {
+  const socket = new WebSocket(url);
+  socket.on("error", () => {});
+  await new Promise((resolve) => socket.once("open", resolve));
+  for (const message of messages) socket.send(message);
+  // The inspector answers a ping only after the messages before it: then they are ingested.
+  socket.ping();
+  await new Promise((resolve) => {
+    socket.once("pong", resolve);
+    socket.once("close", resolve);
+  });
+  if (socket.readyState === WebSocket.CLOSED) return;
+  socket.close();
+  await new Promise((resolve) => socket.once("close", resolve));
+}
+
 const fast = { reconnectInterval: 20, requestTimeout: 1_000, drainDelay: 0, shutdownTimeout: 3_000 };
 
 describe("inspector server", () => {
@@ -120,6 +137,51 @@ describe("inspector server", () => {
     const late = await serviceWhere(server.sessions, (s) => s.id === "x:2", "the late service");
     expect(late).toMatchObject({ name: "late:5", state: "idle", status: { registered: true } });
     socket.close();
+  });
+
+  it("survives whatever a socket sends: bad JSON, wrong shapes, oversized frames", async () => {
+    const hostile = [
+      "null",
+      "5",
+      "[]",
+      JSON.stringify({ sessionId: "h:1", snapshot: null }),
+      JSON.stringify({ type: "@xstate.actor", sessionId: "h:2", snapshot: { context: "text" } }),
+      JSON.stringify({ type: "@xstate.snapshot", sessionId: "h:2", snapshot: { value: null } }),
+      JSON.stringify({ type: "@xstate.snapshot", sessionId: "h:2", snapshot: { value: {}, context: 1 } }),
+      JSON.stringify({ type: "@xstate.snapshot", sessionId: "h:2", snapshot: { value: { a: [1] } } }),
+      `{"type":"@xstate.snapshot","sessionId":"h:2","snapshot":{"value":${'{"a":'.repeat(5_000)}"x"${"}".repeat(5_000)}}}`,
+    ];
+    for (const message of hostile) await sendRaw(server.wsURL, [message]);
+    await sendRaw(server.wsURL, ["x".repeat(5 * 1024 * 1024)]); // past maxPayload: ws closes the socket
+
+    await serviceWhere(server.sessions, (s) => !s.connected, "the last hostile socket closing");
+    expect(server.sessions.list().map((s) => [s.id, s.state, s.connected])).toEqual([["h:2", null, false]]);
+    const page = await fetch(new URL("/chart.json", server.url));
+    expect(page.status).toBe(200);
+    await page.arrayBuffer();
+  });
+
+  it("refuses WebSocket connections from web pages (they send an Origin; services do not)", async () => {
+    const socket = new WebSocket(server.wsURL, { origin: "https://example.com" });
+    const refused = await new Promise<Error>((resolve) => socket.once("error", resolve));
+    expect(refused.message).toMatch(/401/);
+  });
+
+  it("stays bounded: at most 50 services (the newest kept) and 500 log rows per service", async () => {
+    const actor = (id: string) => JSON.stringify({ type: "@xstate.actor", sessionId: id, snapshot: {} });
+    const snapshot = (n: number) =>
+      JSON.stringify({ type: "@xstate.snapshot", sessionId: "s:60", snapshot: { value: n % 2 ? "a" : "b" } });
+    const messages = Array.from({ length: 60 }, (_, i) => actor(`s:${i + 1}`));
+    messages.push(...Array.from({ length: 600 }, (_, n) => snapshot(n)));
+    await sendRaw(server.wsURL, messages);
+
+    const ids = server.sessions.list().map((s) => s.id);
+    expect(ids).toHaveLength(50);
+    expect(ids.at(-1)).toBe("s:60");
+    expect(ids).not.toContain("s:10");
+    const busy = server.sessions.list().find((s) => s.id === "s:60");
+    expect(busy?.log).toHaveLength(500);
+    expect(busy?.log.at(-1)).toMatchObject({ from: "b", to: "a" });
   });
 
   it("serves the page, its script, elkjs's browser build, the chart and a live event stream", async () => {

@@ -1,10 +1,10 @@
-/** `sidecar-lifecycle inspect [--port N] [--host H]`: serves the live inspector until interrupted. */
+/** `sidecar-lifecycle inspect [--port N]`: serves the live inspector on 127.0.0.1 until interrupted. */
 import { parseArgs } from "node:util";
 import { DefaultInspectorPort, startInspectorServer } from "./server.ts";
 
-export const inspectUsage = `usage: sidecar-lifecycle inspect [--port ${DefaultInspectorPort}] [--host 127.0.0.1]
+export const inspectUsage = `usage: sidecar-lifecycle inspect [--port ${DefaultInspectorPort}]
 
-Serves a page that draws the lifecycle chart and follows running services live.
+Serves, on 127.0.0.1 only, a page that draws the lifecycle chart and follows running services live.
 Point a service at it with SIDECAR_LIFECYCLE_INSPECT=ws://127.0.0.1:${DefaultInspectorPort}
 (or createLifecycle(request, { inspect })).`;
 
@@ -42,7 +42,6 @@ export async function runInspectCommand(argv: string[], io: InspectCommandIO = {
     args: argv,
     options: {
       port: { type: "string" },
-      host: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -52,7 +51,7 @@ export async function runInspectCommand(argv: string[], io: InspectCommandIO = {
     return 0;
   }
   const port = portOf(values.port);
-  const server = await startInspectorServer({ port, host: values.host });
+  const server = await startInspectorServer({ port });
   out(`inspector: ${server.url}`);
   out(`services: SIDECAR_LIFECYCLE_INSPECT=${server.wsURL}`);
 

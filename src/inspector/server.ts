@@ -4,6 +4,7 @@
  *    points `createWebSocketInspector({ url })` or SIDECAR_LIFECYCLE_INSPECT at `wsURL`), and
  *  - serves the page (plain ES module + elkjs's browser build, no bundler), the chart as a
  *    graph (`/chart.json`) and every service's live state as server-sent events (`/events`).
+ * It binds 127.0.0.1 only: it has no authentication, and shows (and takes) service state.
  */
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -22,9 +23,11 @@ export const DefaultInspectorPort = 15020;
 export interface InspectorServerOptions {
   /** Default 15020; 0 picks a free port. */
   port?: number;
-  /** Default 127.0.0.1: the inspector shows service state and is meant for this host only. */
-  host?: string;
 }
+
+const host = "127.0.0.1";
+/** A browser tab that stops reading `/events` is cut off past this; its EventSource reconnects. */
+const maxUnsentEventBytes = 1024 * 1024;
 
 export interface InspectorServer {
   /** The page. */
@@ -53,7 +56,6 @@ const contentTypes: Record<string, string> = {
 };
 
 export async function startInspectorServer(options: InspectorServerOptions = {}): Promise<InspectorServer> {
-  const host = options.host ?? "127.0.0.1";
   const assets = assetsDirectory();
   const files: Record<string, string> = {
     "/": join(assets, "index.html"),
@@ -79,16 +81,14 @@ export async function startInspectorServer(options: InspectorServerOptions = {})
   };
 
   const server = createServer(async (req, res) => {
-    const path = new URL(req.url ?? "/", "http://inspector").pathname;
     try {
+      const path = new URL(req.url ?? "/", "http://inspector").pathname;
       if (req.method !== "GET") {
         res.writeHead(405, { allow: "GET" }).end();
       } else if (path === "/events") {
         sendEvents(res, req);
       } else if (path === "/chart.json") {
         res.writeHead(200, { "content-type": "application/json" }).end(chart);
-      } else if (path === "/services.json") {
-        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(sessions.list()));
       } else if (files[path]) {
         const file = files[path];
         const type = contentTypes[file.slice(file.lastIndexOf("."))] ?? "application/octet-stream";
@@ -97,31 +97,47 @@ export async function startInspectorServer(options: InspectorServerOptions = {})
         res.writeHead(404, { "content-type": "text/plain" }).end(`not found: ${path}\n`);
       }
     } catch (error) {
-      res.writeHead(500, { "content-type": "text/plain" }).end(`${(error as Error).message}\n`);
+      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
+      res.end(`${(error as Error).message}\n`);
     }
   });
 
-  const unsubscribe = sessions.subscribe((update: ServiceUpdate) => {
-    const frame = `event: service\ndata: ${JSON.stringify({ ...update, service: { ...update.service, log: [] } })}\n\n`;
-    for (const stream of streams) stream.write(frame);
+  const unsubscribe = sessions.subscribe(({ service, entry, removed }: ServiceUpdate) => {
+    // The page keeps its own log from the entries: the service's whole log goes out once, in `services`.
+    const update = removed ? { id: service.id } : { service: { ...service, log: [] }, entry };
+    const frame = `event: ${removed ? "removed" : "service"}\ndata: ${JSON.stringify(update)}\n\n`;
+    for (const stream of streams) {
+      if (stream.writableLength > maxUnsentEventBytes) stream.destroy();
+      else stream.write(frame);
+    }
   });
 
-  // Services connect on any path, as @statelyai/inspect's own server accepts them.
-  const receivers = new WebSocketServer({ server, maxPayload: 4 * 1024 * 1024 });
+  // Services connect on any path, as @statelyai/inspect's own server accepts them. A browser
+  // always sends Origin, a service (ws, Node) sends none: no web page can feed this inspector.
+  const receivers = new WebSocketServer({
+    server,
+    maxPayload: 4 * 1024 * 1024,
+    verifyClient: ({ req }: { req: IncomingMessage }) => req.headers.origin === undefined,
+  });
   receivers.on("connection", (socket) => {
-    const carried = new Set<string>();
     socket.on("message", (data, isBinary) => {
-      if (!isBinary) sessions.ingest(data.toString(), carried);
+      if (isBinary) return;
+      try {
+        sessions.ingest(data.toString(), socket);
+      } catch {
+        // Past ingest's checks, still unplaceable: dropped, unlogged (a sender could flood the log).
+      }
     });
-    socket.on("close", () => sessions.disconnected(carried));
+    // Oversized or broken frames: ws closes the socket after this, and "close" marks it gone.
+    socket.on("error", () => {});
+    socket.on("close", () => sessions.disconnected(socket));
   });
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? DefaultInspectorPort, host, () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
-  const authority = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const authority = `${host}:${(server.address() as AddressInfo).port}`;
 
   return {
     url: `http://${authority}/`,

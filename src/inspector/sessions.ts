@@ -32,19 +32,61 @@ export interface ServiceView {
   log: LogEntry[];
 }
 
-export type ServiceUpdate = { service: ServiceView; entry?: LogEntry };
+/** A service changed (with the transition it took, if any), or was forgotten. */
+export type ServiceUpdate = { service: ServiceView; entry?: LogEntry; removed?: true };
 
 const maxLogEntries = 500;
 const maxServices = 50;
+/** Deeper than any chart needs; keeps a hostile message from recursing the stack away. */
+const maxStateDepth = 32;
 
+/** The fields read off one `@statelyai/inspect` message, checked: services may send anything. */
 interface InspectionMessage {
-  type?: unknown;
-  sessionId?: unknown;
+  type: unknown;
+  sessionId: string;
   parentId?: unknown;
   name?: unknown;
-  snapshot?: { value?: StateValue; context?: Record<string, unknown> };
-  event?: { type?: unknown };
-  createdAt?: unknown;
+  value?: StateValue;
+  context?: Record<string, unknown>;
+  eventType?: unknown;
+  time: number;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A state value as XState writes one: a leaf name, or regions each holding a state value. */
+function isStateValue(value: unknown, depth = 0): value is StateValue {
+  if (typeof value === "string") return true;
+  if (!isRecord(value) || depth > maxStateDepth) return false;
+  const children = Object.values(value);
+  return children.length > 0 && children.every((child) => isStateValue(child, depth + 1));
+}
+
+/** The inspection event in `raw`, or undefined when it is not one this page can use. */
+function parseMessage(raw: string): InspectionMessage | undefined {
+  let message: unknown;
+  try {
+    message = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(message) || typeof message.sessionId !== "string" || !isRecord(message.snapshot)) {
+    return undefined;
+  }
+  const { value, context } = message.snapshot;
+  const createdAt = Number(message.createdAt);
+  return {
+    type: message.type,
+    sessionId: message.sessionId,
+    parentId: message.parentId,
+    name: message.name,
+    value: isStateValue(value) ? value : undefined,
+    context: isRecord(context) ? context : undefined,
+    eventType: isRecord(message.event) ? message.event.type : undefined,
+    time: Number.isFinite(createdAt) && createdAt > 0 ? createdAt : Date.now(),
+  };
 }
 
 /** `lifecycle` + `{running: {online: {session: "connected"}}}` → every active node id. */
@@ -78,14 +120,12 @@ function isLifecycleContext(context: Record<string, unknown> | undefined): boole
 
 export class InspectorSessions {
   readonly #services = new Map<string, ServiceView>();
+  /** The WebSocket each service last spoke on, so its closing marks the service gone. */
+  readonly #sources = new Map<string, object>();
   readonly #listeners = new Set<(update: ServiceUpdate) => void>();
 
   list(): ServiceView[] {
     return [...this.#services.values()];
-  }
-
-  get(id: string): ServiceView | undefined {
-    return this.#services.get(id);
   }
 
   subscribe(listener: (update: ServiceUpdate) => void): () => void {
@@ -93,48 +133,40 @@ export class InspectorSessions {
     return () => this.#listeners.delete(listener);
   }
 
-  /** One message from a service's WebSocket; `connection` collects the root sessions it carries. */
-  ingest(raw: string, connection: Set<string>): void {
-    let message: InspectionMessage;
-    try {
-      message = JSON.parse(raw) as InspectionMessage;
-    } catch {
-      return; // Not an inspection event: the protocol has nothing else to say, so drop it.
-    }
-    if (typeof message.sessionId !== "string" || !message.snapshot) return;
-    const time = Number(message.createdAt) || Date.now();
-
+  /** One message from `source` (a service's WebSocket); anything but a usable inspection event is dropped. */
+  ingest(raw: string, source: object): void {
+    const message = parseMessage(raw);
+    if (!message) return;
     if (message.type === "@xstate.actor") {
       if (message.parentId !== undefined && message.parentId !== null) return;
       const machine = typeof message.name === "string" ? message.name : message.sessionId;
       // Its snapshot is read when the event is serialized, later than the snapshots that follow
       // it: states come from `@xstate.snapshot` events only, in order, starting at xstate.init.
-      const registration = { ...message, snapshot: { context: message.snapshot.context } };
-      this.#adopt(message.sessionId, machine, connection, registration, time);
+      this.#apply(this.#adopt(message.sessionId, machine), source, { ...message, value: undefined });
       return;
     }
     if (message.type !== "@xstate.snapshot") return;
     const known = this.#services.get(message.sessionId);
     if (known) {
-      this.#apply(known, message, time);
-    } else if (message.snapshot.value !== undefined && isLifecycleContext(message.snapshot.context)) {
+      this.#apply(known, source, message);
+    } else if (message.value !== undefined && isLifecycleContext(message.context)) {
       // Its `@xstate.actor` was lost (the service buffered past its limit before we came up).
-      this.#adopt(message.sessionId, "lifecycle", connection, message, time);
+      this.#apply(this.#adopt(message.sessionId, "lifecycle"), source, message);
     }
   }
 
-  /** The service's WebSocket closed: it stopped, or lost us. */
-  disconnected(connection: Set<string>): void {
-    for (const id of connection) {
+  /** `source` closed: the services on it stopped, or lost us. */
+  disconnected(source: object): void {
+    for (const [id, from] of this.#sources) {
       const service = this.#services.get(id);
-      if (!service) continue;
+      if (from !== source || !service) continue;
+      this.#sources.delete(id);
       service.connected = false;
       this.#emit({ service });
     }
   }
 
-  #adopt(id: string, machine: string, connection: Set<string>, message: InspectionMessage, time: number) {
-    connection.add(id);
+  #adopt(id: string, machine: string): ServiceView {
     const service: ServiceView = this.#services.get(id) ?? {
       id,
       name: machine,
@@ -146,14 +178,15 @@ export class InspectorSessions {
       log: [],
     };
     service.machine = machine;
-    service.connected = true;
     this.#services.set(id, service);
-    this.#evict();
-    this.#apply(service, message, time);
+    this.#evict(id);
+    return service;
   }
 
-  #apply(service: ServiceView, message: InspectionMessage, time: number) {
-    const { value, context } = message.snapshot ?? {};
+  #apply(service: ServiceView, source: object, message: InspectionMessage) {
+    const { value, context } = message;
+    this.#sources.set(service.id, source);
+    service.connected = true;
     service.name = serviceName(context, service.name);
     if (context && "status" in context) service.status = context.status;
     let entry: LogEntry | undefined;
@@ -161,9 +194,9 @@ export class InspectorSessions {
       const active = activeStateIds(service.machine, value);
       const state = lifecycleStateName(value);
       if (active.join() !== service.active.join()) {
-        const type = typeof message.event?.type === "string" ? message.event.type : "";
+        const type = typeof message.eventType === "string" ? message.eventType : "";
         entry = {
-          time,
+          time: message.time,
           from: service.state,
           event: type === "" || type === "xstate.init" ? "start" : transitionLabel({ eventType: type }).label,
           to: state,
@@ -177,11 +210,23 @@ export class InspectorSessions {
     this.#emit(entry ? { service, entry } : { service });
   }
 
-  /** Forget the oldest services that are gone, so a long-lived inspector stays bounded. */
-  #evict() {
-    for (const [id, service] of this.#services) {
+  /**
+   * Keeps at most `maxServices`: forgets the oldest that are gone first, then the oldest still
+   * connected (something is opening sessions without end), never `keep`, the one just seen.
+   */
+  #evict(keep: string) {
+    const forget = (service: ServiceView) => {
+      this.#services.delete(service.id);
+      this.#sources.delete(service.id);
+      this.#emit({ service, removed: true });
+    };
+    for (const service of this.list()) {
       if (this.#services.size <= maxServices) return;
-      if (!service.connected) this.#services.delete(id);
+      if (!service.connected) forget(service);
+    }
+    for (const service of this.list()) {
+      if (this.#services.size <= maxServices) return;
+      if (service.id !== keep) forget(service);
     }
   }
 

@@ -314,6 +314,16 @@ function apply(update) {
   });
 }
 
+/** The server forgot a service (it keeps a bounded number): so does the page. */
+function forget(id) {
+  applying = applying.then(() => {
+    services.delete(id);
+    if (id !== selected) return renderPicker();
+    selected = services.keys().next().value ?? "";
+    return renderSelected();
+  });
+}
+
 function follow() {
   const feed = $("#feed");
   const source = new EventSource("/events");
@@ -332,6 +342,7 @@ function follow() {
     });
   });
   source.addEventListener("service", (message) => apply(JSON.parse(message.data)));
+  source.addEventListener("removed", (message) => forget(JSON.parse(message.data).id));
 }
 
 $("#service-picker").addEventListener("change", (event) => {
