@@ -80,9 +80,11 @@ function elkGraph(chart) {
       "elk.spacing.edgeNode": "14",
       "elk.spacing.edgeEdge": "10",
       "elk.spacing.edgeLabel": "4",
-      "elk.layered.nodePlacement.strategy": "NETWORK_SIMPLEX",
-      "elk.layered.considerModelOrder.strategy": "NODES_AND_EDGES",
-      "elk.edgeLabels.inline": "false",
+      // Balanced Brandes-Köpf without model order centres each state over its neighbours: idle
+      // sits above running and deregistered below the flow (network simplex pushed idle to the
+      // far corner, straightening its long SHUTDOWN edge).
+      "elk.layered.nodePlacement.strategy": "BRANDES_KOEPF",
+      "elk.layered.nodePlacement.bk.fixedAlignment": "BALANCED",
       "elk.padding": "[top=12,left=12,bottom=12,right=12]",
     },
     children: [],
@@ -114,7 +116,14 @@ function elkGraph(chart) {
     }
   }
   for (const edge of chart.edges) {
-    const label = { text: edge.label, width: textWidth(edge.label, detailFont) + 6, height: lineHeight };
+    const label = {
+      text: edge.label,
+      width: textWidth(edge.label, detailFont) + 6,
+      height: lineHeight,
+      // At the edge's start, beside its line: "from here on EVENT". Centred labels floated
+      // half-way along long edges, far from both states. (A label option: ELK reads it per label.)
+      layoutOptions: { "elk.edgeLabels.placement": "TAIL" },
+    };
     childrenOf(container(byId, edge.source, edge.target)).edges.push({
       id: edge.id,
       sources: [edge.source],
@@ -142,7 +151,9 @@ function draw(chart, laidOut, byId) {
   defs.append(marker);
   const statesLayer = el("g");
   const edgesLayer = el("g");
-  svg.append(defs, statesLayer, edgesLayer);
+  // Above every line: a label's backdrop hides the edges that cross it, so it stays readable.
+  const labelsLayer = el("g");
+  svg.append(defs, statesLayer, edgesLayer, labelsLayer);
   const offsets = new Map([["__root", { x: 0, y: 0 }]]);
 
   const placeNode = (elkNode, offset) => {
@@ -184,12 +195,12 @@ function draw(chart, laidOut, byId) {
         g.append(el("path", { d, "marker-end": "url(#arrow)" }));
       }
       for (const label of edge.labels ?? []) {
-        const box = el("g", { class: "edge-label" });
+        const box = el("g", { class: `edge-label ${meta?.kind ?? ""}`, "data-edge": edge.id });
         const x = offset.x + label.x;
         const y = offset.y + label.y;
         box.append(el("rect", { x, y, width: label.width, height: label.height, rx: 3 }));
         box.append(el("text", { x: x + 3, y: y + 11 }, label.text));
-        g.append(box);
+        labelsLayer.append(box);
       }
       edgesLayer.append(g);
     }
