@@ -7,6 +7,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { createWebSocketInspector } from "@statelyai/inspect";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { lifecycleMachine } from "../machines/lifecycle.machine.ts";
 import { type InspectorServer, startInspectorServer } from "../src/inspector/server.ts";
 import { createLifecycle, type Lifecycle } from "../src/lifecycle.ts";
@@ -222,5 +223,43 @@ describe("inspector page in Chromium", () => {
         (o) => o.textContent === "billing:7070 — deregistered",
       ),
     );
+  });
+
+  it("puts a service's strings on the page as text, never as markup", async () => {
+    const markup = '<img src="x" onerror="window.injected = true">';
+    const context = { request: { name: markup, port: 1 }, status: { lastError: markup } };
+    const snapshot = (value: string, event: string) =>
+      JSON.stringify({
+        type: "@xstate.snapshot",
+        sessionId: "xss",
+        event: { type: event },
+        snapshot: { value, context },
+      });
+    const socket = new WebSocket(server.wsURL);
+    await new Promise((resolve) => socket.once("open", resolve));
+    socket.send(snapshot("idle", "xstate.init"));
+    socket.send(snapshot(markup, markup));
+    await page.waitForFunction((text) => {
+      const picker = document.querySelector("#service-picker") as HTMLSelectElement;
+      return Array.from(picker.options).some((option) => option.textContent?.startsWith(`${text}:1`));
+    }, markup);
+    await page.selectOption("#service-picker", "xss");
+    await page.waitForFunction(() => document.querySelectorAll("#log tbody tr").length === 2);
+
+    const shown = await page.evaluate(() => ({
+      badge: document.querySelector("#current-state")?.textContent,
+      lastRow: Array.from(document.querySelectorAll("#log tbody tr:last-child td")).map(
+        (td) => td.textContent,
+      ),
+      status: document.querySelector("#status")?.textContent,
+      images: document.querySelectorAll("img").length,
+      injected: (window as unknown as { injected?: boolean }).injected,
+    }));
+    socket.close();
+    expect(shown.badge).toBe(`${markup}:1: ${markup}`);
+    expect(shown.lastRow.slice(1)).toEqual(["idle", markup, markup]);
+    expect(shown.status).toContain(markup);
+    expect(shown.images).toBe(0);
+    expect(shown.injected).toBeUndefined();
   });
 });
