@@ -8,26 +8,13 @@ import { createWebSocketInspector } from "@statelyai/inspect";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { lifecycleMachine } from "../machines/lifecycle.machine.ts";
 import { type InspectorServer, startInspectorServer } from "../src/inspector/server.ts";
 import { createLifecycle, type Lifecycle } from "../src/lifecycle.ts";
 import { TestAgent } from "./support/agent.ts";
-import { registration } from "./support/inspector.ts";
+import { chartLeafNames, quick, registration } from "./support/inspector.ts";
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const artifacts = new URL("./artifacts/", import.meta.url);
-const fast = { reconnectInterval: 20, requestTimeout: 1_000, drainDelay: 0, shutdownTimeout: 3_000 };
-
-function leafNames(): string[] {
-  const names: string[] = [];
-  const walk = (node: { key: string; states: Record<string, unknown> }) => {
-    const children = Object.values(node.states) as (typeof node)[];
-    if (children.length === 0) names.push(node.key);
-    for (const child of children) walk(child);
-  };
-  walk(lifecycleMachine.root);
-  return names;
-}
 
 /** Every value the page gives the chart's `data-state` (the highlighted leaf), repeats dropped. */
 async function recordHighlights(page: Page): Promise<void> {
@@ -88,7 +75,7 @@ describe("inspector page in Chromium", () => {
     const inspector = createWebSocketInspector({ url: server.wsURL });
     inspectors.push(inspector);
     const lifecycle = createLifecycle(registration(name, port), {
-      ...fast,
+      ...quick,
       baseURL: agent.url,
       inspect: inspector.inspect,
     });
@@ -140,8 +127,8 @@ describe("inspector page in Chromium", () => {
     const drawn = await page.$$eval("g.state.leaf", (nodes) =>
       nodes.map((node) => node.getAttribute("data-name")),
     );
-    expect(drawn.sort()).toEqual(leafNames().sort());
-    for (const name of leafNames()) {
+    expect(drawn.sort()).toEqual(chartLeafNames().sort());
+    for (const name of chartLeafNames()) {
       expect(await page.locator(`g.state[data-name="${name}"]`).first().isVisible(), name).toBe(true);
     }
     expect(await page.locator("g.edge-label", { hasText: "after reconnectDelay" }).count()).toBe(1);

@@ -6,7 +6,7 @@ import { InspectEnv, inspectorFromEnv } from "../src/inspector/connect.ts";
 import { type InspectorServer, startInspectorServer } from "../src/inspector/server.ts";
 import { createLifecycle, type Lifecycle } from "../src/lifecycle.ts";
 import { TestAgent } from "./support/agent.ts";
-import { registration, serviceWhere } from "./support/inspector.ts";
+import { quick, registration, serviceWhere } from "./support/inspector.ts";
 
 /** Opens a socket to the inspector, sends `messages` and waits until the inspector closes it or took them. */
 async function sendRaw(url: string, messages: string[]): Promise<void> {
@@ -24,8 +24,6 @@ async function sendRaw(url: string, messages: string[]): Promise<void> {
   socket.close();
   await new Promise((resolve) => socket.once("close", resolve));
 }
-
-const fast = { reconnectInterval: 20, requestTimeout: 1_000, drainDelay: 0, shutdownTimeout: 3_000 };
 
 describe("inspector server", () => {
   let server: InspectorServer;
@@ -47,7 +45,7 @@ describe("inspector server", () => {
   it("follows a lifecycle streamed by @statelyai/inspect's own createWebSocketInspector", async () => {
     const inspector = createWebSocketInspector({ url: server.wsURL });
     const lifecycle = createLifecycle(registration("auth", 9090), {
-      ...fast,
+      ...quick,
       baseURL: agent.url,
       inspect: inspector.inspect,
     });
@@ -72,7 +70,7 @@ describe("inspector server", () => {
 
   it(`streams to ${InspectEnv} and lets go of the socket once the lifecycle is done`, async () => {
     process.env[InspectEnv] = server.wsURL;
-    const lifecycle = createLifecycle(registration("billing", 7070), { ...fast, baseURL: agent.url });
+    const lifecycle = createLifecycle(registration("billing", 7070), { ...quick, baseURL: agent.url });
     lifecycles.push(lifecycle);
     lifecycle.start();
     await serviceWhere(
@@ -113,7 +111,7 @@ describe("inspector server", () => {
     ] as const) {
       const inspector = createWebSocketInspector({ url: server.wsURL });
       const lifecycle = createLifecycle(registration(name, port), {
-        ...fast,
+        ...quick,
         baseURL: agent.url,
         inspect: inspector.inspect,
       });

@@ -1,20 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { lifecycleMachine } from "../machines/lifecycle.machine.ts";
 import { chartGraph, type StateDefinition } from "../src/inspector/chart-graph.ts";
 import { exportPath, lifecycleDefinitionJSON } from "../visualizer/definition.ts";
-
-/** Leaf state keys read straight off the machine, not off the export under test. */
-function machineLeaves(): string[] {
-  const leaves: string[] = [];
-  const walk = (node: { key: string; states: Record<string, unknown> }) => {
-    const children = Object.values(node.states) as (typeof node)[];
-    if (children.length === 0) leaves.push(node.key);
-    for (const child of children) walk(child);
-  };
-  walk(lifecycleMachine.root);
-  return leaves;
-}
+import { chartLeafNames } from "./support/inspector.ts";
 
 describe("visualizer/lifecycle.stately.json", () => {
   const committed = readFileSync(exportPath, "utf8");
@@ -27,7 +15,7 @@ describe("visualizer/lifecycle.stately.json", () => {
     const definition = JSON.parse(committed) as StateDefinition;
     const graph = chartGraph(definition);
     const leafNames = graph.leaves.map((id) => id.split(".").at(-1));
-    expect(leafNames.sort()).toEqual(machineLeaves().sort());
+    expect(leafNames.sort()).toEqual(chartLeafNames().sort());
     for (const name of [
       "idle",
       "connecting",
