@@ -62,6 +62,11 @@ describe("chartGraph", () => {
     expect(node("running.online.session.connecting")?.initial).toBe(true);
     expect(node("running.online")?.invokes).toEqual(["watch"]);
     expect(node("running.online.liveness.listening")?.internal).toContain("WATCH.ACTIVITY ↻");
-    expect(node("idle")?.parent).toBeNull();
+    expect(node("idle")?.parent).toBe("lifecycle");
+    // The machine's own transitions, which change no state, are listed in its outer box.
+    expect(graph.nodes.find((n) => n.id === "lifecycle")?.internal).toEqual([
+      "RECORD_ERROR",
+      "OBSERVE_EVENT",
+    ]);
   });
 });

@@ -21,7 +21,6 @@ export interface TransitionDefinition {
   target?: string[];
   guard?: unknown;
   delay?: unknown;
-  reenter?: boolean;
 }
 
 export interface ChartNode {
@@ -104,13 +103,12 @@ export function chartGraph(root: StateDefinition): ChartGraph {
       id: state.id,
       label: state.key,
       type: state.type,
-      // The chart's root is not drawn as a box: its children fill the canvas.
-      parent: parent && parent !== root ? parent.id : null,
+      parent: parent?.id ?? null,
       initial: parent?.initial?.target.includes(`#${state.id}`) ?? false,
       invokes: state.invoke.map(invokeName),
       internal: [],
     };
-    if (state !== root) nodes.push(node);
+    nodes.push(node);
     const children = Object.values(state.states);
     if (children.length === 0) leaves.push(state.id);
 
@@ -122,7 +120,7 @@ export function chartGraph(root: StateDefinition): ChartGraph {
         continue;
       }
       for (const target of targets) {
-        if (target === state.id || state === root) {
+        if (target === state.id) {
           node.internal.push(`${label} ↻`);
           continue;
         }

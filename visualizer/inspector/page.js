@@ -215,7 +215,6 @@ async function drawChart() {
   const { root, byId } = elkGraph(chart);
   const laidOut = await new window.ELK().layout(root);
   const svg = draw(chart, laidOut, byId);
-  svg.dataset.leaves = chart.leaves.map((id) => byId.get(id).label).join(" ");
   $("#chart").replaceChildren(svg);
   return svg;
 }
