@@ -1,10 +1,12 @@
 import { createWebSocketInspector } from "@statelyai/inspect";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
+import { createActor, createMachine } from "xstate";
 import { runInspectCommand } from "../src/inspector/command.ts";
-import { InspectEnv, inspectorFromEnv } from "../src/inspector/connect.ts";
+import { connectInspector, InspectEnv, inspectorFromEnv } from "../src/inspector/connect.ts";
 import { type InspectorServer, startInspectorServer } from "../src/inspector/server.ts";
 import { createLifecycle, type Lifecycle } from "../src/lifecycle.ts";
+import { freePort } from "../src/port-probe.ts";
 import { TestAgent } from "./support/agent.ts";
 import { quick, registration, serviceWhere } from "./support/inspector.ts";
 
@@ -199,6 +201,30 @@ describe("inspector server", () => {
     const first = new TextDecoder().decode((await reader.read()).value);
     expect(first).toBe("event: services\ndata: []\n\n");
     controller.abort();
+  });
+});
+
+describe("connectInspector", () => {
+  it("warns once, not once per event, while the inspector is unreachable", async () => {
+    const url = `ws://127.0.0.1:${await freePort()}/`;
+    const warnings: string[] = [];
+    const inspector = connectInspector(url, (message) => warnings.push(message));
+    const actor = createActor(createMachine({ on: { PING: {} } }), { inspect: inspector.inspect }).start();
+    // Past the 1000 queued events the oldest go: keep sending until that is said.
+    await vi.waitFor(
+      () => {
+        for (let i = 0; i < 500; i++) actor.send({ type: "PING" });
+        expect(warnings.length).toBeGreaterThan(0);
+      },
+      { timeout: 5_000, interval: 5 },
+    );
+    for (let i = 0; i < 2_000; i++) actor.send({ type: "PING" });
+    // @statelyai/inspect hands each event on from a 0 ms timer: two turns of the timer queue later
+    // every one of them reached the socket's queue.
+    for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(warnings).toEqual([`inspector ${url} unreachable: dropping oldest events`]);
+    actor.stop();
+    inspector.stop();
   });
 });
 

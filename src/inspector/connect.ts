@@ -43,6 +43,8 @@ class InspectorSocket {
   #socket: WebSocket | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  /** Said once per outage: a service sends events all the time, a warning for each would flood. */
+  #warnedDropping = false;
   readonly #queue: string[] = [];
 
   constructor(
@@ -55,6 +57,7 @@ class InspectorSocket {
     const socket = new WebSocket(this.url);
     this.#socket = socket;
     socket.on("open", () => {
+      this.#warnedDropping = false;
       for (const message of this.#queue.splice(0)) socket.send(message);
       if (this.#stopped) socket.close();
     });
@@ -75,8 +78,8 @@ class InspectorSocket {
     this.#queue.push(message);
     if (this.#queue.length > maxQueued) {
       this.#queue.shift();
-      if (this.#queue.length === maxQueued)
-        this.warn(`inspector ${this.url} unreachable: dropping oldest events`);
+      if (!this.#warnedDropping) this.warn(`inspector ${this.url} unreachable: dropping oldest events`);
+      this.#warnedDropping = true;
     }
   }
 
