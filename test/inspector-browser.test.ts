@@ -131,6 +131,15 @@ describe("inspector page in Chromium", () => {
     for (const name of chartLeafNames()) {
       expect(await page.locator(`g.state[data-name="${name}"]`).first().isVisible(), name).toBe(true);
     }
+    // Every transition between two states is drawn with its label, once.
+    const [served, drawnLabels] = await page.evaluate(async () => [
+      ((await (await fetch("/chart.json")).json()) as { edges: { label: string }[] }).edges.map(
+        (e) => e.label,
+      ),
+      Array.from(document.querySelectorAll("g.edge-label")).map((label) => label.textContent ?? ""),
+    ]);
+    expect(served.length).toBeGreaterThan(30);
+    expect(drawnLabels.sort()).toEqual(served.sort());
     expect(await page.locator("g.edge-label", { hasText: "after reconnectDelay" }).count()).toBe(1);
     expect(await overlappingTexts(page)).toEqual([]);
   });
@@ -242,11 +251,19 @@ describe("inspector page in Chromium", () => {
       images: document.querySelectorAll("img").length,
       injected: (window as unknown as { injected?: boolean }).injected,
     }));
-    socket.close();
     expect(shown.badge).toBe(`${markup}:1: ${markup}`);
     expect(shown.lastRow.slice(1)).toEqual(["idle", markup, markup]);
     expect(shown.status).toContain(markup);
     expect(shown.images).toBe(0);
     expect(shown.injected).toBeUndefined();
+
+    // Its socket closing marks it gone, in the picker and the badge.
+    socket.close();
+    await page.waitForSelector("#current-state.badge.gone");
+    const option = await page.$eval(
+      "#service-picker",
+      (picker) => (picker as HTMLSelectElement).selectedOptions[0]?.textContent,
+    );
+    expect(option).toBe(`${markup}:1 — ${markup} (gone)`);
   });
 });
