@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { createWebSocketInspector } from "@statelyai/inspect";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
@@ -165,6 +166,26 @@ describe("inspector server", () => {
     const socket = new WebSocket(server.wsURL, { origin: "https://example.com" });
     const refused = await new Promise<Error>((resolve) => socket.once("error", resolve));
     expect(refused.message).toMatch(/401/);
+  });
+
+  it("answers pages only under a loopback name, and a bad request target with 400", async () => {
+    const { port } = new URL(server.url);
+    const answer = (target: string, hostHeader: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), "127.0.0.1", () =>
+          socket.write(`GET ${target} HTTP/1.1\r\nHost: ${hostHeader}\r\nConnection: close\r\n\r\n`),
+        );
+        let text = "";
+        socket.on("data", (chunk) => {
+          text += chunk.toString();
+        });
+        socket.on("end", () => resolve(text.split("\r\n")[0] ?? ""));
+        socket.on("error", reject);
+      });
+    expect(await answer("/chart.json", `127.0.0.1:${port}`)).toBe("HTTP/1.1 200 OK");
+    expect(await answer("/chart.json", `localhost:${port}`)).toBe("HTTP/1.1 200 OK");
+    expect(await answer("/chart.json", `rebound.example:${port}`)).toBe("HTTP/1.1 403 Forbidden");
+    expect(await answer("http://[", `127.0.0.1:${port}`)).toBe("HTTP/1.1 400 Bad Request");
   });
 
   it("stays bounded: at most 50 services (the newest kept) and 500 log rows per service", async () => {

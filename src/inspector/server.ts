@@ -81,8 +81,20 @@ export async function startInspectorServer(options: InspectorServerOptions = {})
   };
 
   const server = createServer(async (req, res) => {
+    // Only loopback names: a DNS-rebinding page (a name that resolves to 127.0.0.1) reads nothing.
+    const port = (server.address() as AddressInfo).port;
+    if (req.headers.host !== `${host}:${port}` && req.headers.host !== `localhost:${port}`) {
+      res.writeHead(403, { "content-type": "text/plain" }).end(`host not allowed: ${req.headers.host}\n`);
+      return;
+    }
+    let path: string;
     try {
-      const path = new URL(req.url ?? "/", "http://inspector").pathname;
+      path = new URL(req.url ?? "/", "http://inspector").pathname;
+    } catch {
+      res.writeHead(400, { "content-type": "text/plain" }).end("bad request target\n");
+      return;
+    }
+    try {
       if (req.method !== "GET") {
         res.writeHead(405, { allow: "GET" }).end();
       } else if (path === "/events") {
