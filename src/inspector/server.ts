@@ -55,6 +55,15 @@ const contentTypes: Record<string, string> = {
   ".css": "text/css; charset=utf-8",
 };
 
+/** The path of a request target, or undefined when it is not one (e.g. `http://[`). */
+function pathOf(target: string | undefined): string | undefined {
+  try {
+    return new URL(target ?? "/", "http://inspector").pathname;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function startInspectorServer(options: InspectorServerOptions = {}): Promise<InspectorServer> {
   const assets = assetsDirectory();
   const files: Record<string, string> = {
@@ -87,10 +96,8 @@ export async function startInspectorServer(options: InspectorServerOptions = {})
       res.writeHead(403, { "content-type": "text/plain" }).end(`host not allowed: ${req.headers.host}\n`);
       return;
     }
-    let path: string;
-    try {
-      path = new URL(req.url ?? "/", "http://inspector").pathname;
-    } catch {
+    const path = pathOf(req.url);
+    if (path === undefined) {
       res.writeHead(400, { "content-type": "text/plain" }).end("bad request target\n");
       return;
     }
