@@ -67,6 +67,11 @@ export interface LifecycleContext {
   shutdownError: Error | null;
   /** A drain asked for on its own (DRAIN) stops in `drainHeld` instead of going on to deregister. */
   holdAfterDrain: boolean;
+  /**
+   * The drain delay has passed since the way out began: a failing drain is not retried any more,
+   * so the agent's failure cannot cost the business server its graceful stop.
+   */
+  drainWindowClosed: boolean;
 }
 
 export type LifecycleEvent =
@@ -159,6 +164,8 @@ export const lifecycleMachine = setup({
     /** A register succeeded at least once: there is a request to drain or deregister. */
     everRegistered: ({ context }) => context.status.registerReplayCount > 0,
     holdAfterDrain: ({ context }) => context.holdAfterDrain,
+    /** Stop retrying a failed drain: its window passed, and no DRAIN on request holds it open. */
+    drainGivenUp: ({ context }) => context.drainWindowClosed && !context.holdAfterDrain,
   },
   actions: {
     /** Called with every error the chart records; `src/` provides it to reach `onError`. */
@@ -205,6 +212,7 @@ export const lifecycleMachine = setup({
     shutdownStep: null,
     shutdownError: null,
     holdAfterDrain: false,
+    drainWindowClosed: false,
   }),
   output: ({ context }) => ({ status: context.status, error: context.shutdownError }),
   on: {
@@ -366,6 +374,7 @@ export const lifecycleMachine = setup({
         SHUTDOWN: { guard: "holdAfterDrain", actions: assign({ holdAfterDrain: false }) },
       },
       after: {
+        drainDelay: { actions: assign({ drainWindowClosed: true }) },
         shutdownTimeout: {
           target: "deregistered",
           actions: assign(({ context }) => {
@@ -417,8 +426,10 @@ export const lifecycleMachine = setup({
             },
           },
         },
+        /** The drain failed: retried while its window is open, else the server stops undrained. */
         drainRetry: {
           entry: { type: "enterStep", params: { step: "drainRetry" } },
+          always: { guard: "drainGivenUp", target: "stoppingServer" },
           after: { shutdownRetryDelay: "draining" },
         },
         /** Drained: in-flight and already-routed requests finish during the drain delay. */

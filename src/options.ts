@@ -29,7 +29,10 @@ export interface RuntimeOptions {
   livenessTimeout?: number;
   /** Go duration string sent to drain. Default `"20s"`. */
   gracePeriod?: string;
-  /** Wait after a successful drain before deregistering. Default: the grace period, capped (see README). */
+  /**
+   * Wait after a successful drain before deregistering; also how long a failing drain is retried,
+   * counted from the start of the way out. Default: the grace period, capped (see README).
+   */
   drainDelay?: number;
   /** Deadline of the whole way out. Default 30000. */
   shutdownTimeout?: number;

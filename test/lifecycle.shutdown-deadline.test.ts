@@ -1,4 +1,7 @@
-/** Failing drain / deregister calls are retried with backoff, but never past the shutdown deadline. */
+/**
+ * Failing drain / deregister calls are retried with backoff, never past the shutdown deadline; a
+ * failing drain only until the drain delay has passed, so the business server still stops in time.
+ */
 import { describe, expect, it } from "vitest";
 import { SimulatedClock } from "xstate";
 import { ShutdownStepError, ShutdownTimeoutError } from "../src/errors.ts";
@@ -10,19 +13,23 @@ describe("lifecycle: shutdown deadline", () => {
   it("retries an unreachable agent until shutdownTimeout, then ends deregistered with the error", async () => {
     const clock = new SimulatedClock();
     const errors: Error[] = [];
+    const serverStoppedAt: number[] = [];
     const lifecycle = h.start({
       clock,
       shutdownTimeout: 2_000,
       requestTimeout: 500,
+      drainDelay: 1_000,
       reconnectInterval: 200,
       livenessTimeout: 600_000,
       onError: (error) => errors.push(error),
+      stopServer: async () => void serverStoppedAt.push(clock.now()),
     });
     await waitForStatus(lifecycle, (s) => s.registered, "registered");
-    const drainURL = `${h.agent.url}/drain`;
+    const deregisterURL = `${h.agent.url}/deregister`;
     await h.agent.close();
     await waitForStatus(lifecycle, (s) => s.disconnectCount === 1, "the agent to go away");
 
+    const startedAt = clock.now();
     const failure = rejectionOf(lifecycle.shutdown());
     // The clock moves only while the chart waits to retry, so the deadline finds it there.
     const advanced = await advanceUntil(clock, lifecycle, (s) => s.state === "deregistered", "the deadline");
@@ -30,18 +37,22 @@ describe("lifecycle: shutdown deadline", () => {
 
     const error = await failure;
     expect(error).toBeInstanceOf(ShutdownTimeoutError);
-    expect(error).toMatchObject({ kind: "sidecar_api", timeoutMs: 2_000, state: "drainRetry" });
+    expect(error).toMatchObject({ kind: "sidecar_api", timeoutMs: 2_000, state: "deregisterRetry" });
     expect((error as Error).message).toMatch(
-      /^shutdown timed out after 2000 ms in state drainRetry: drain failed, retry pending \(last error: drain failed: service=auth port=9090: drain http:\/\/127\.0\.0\.1:\d+\/drain: no answer from the agent: /,
+      /^shutdown timed out after 2000 ms in state deregisterRetry: deregister failed, retry pending \(last error: deregister failed: service=auth port=9090: deregister http:\/\/127\.0\.0\.1:\d+\/deregister: no answer from the agent: /,
     );
-    expect((error as Error).message).toContain(drainURL);
+    expect((error as Error).message).toContain(deregisterURL);
+    // The drain was given up once the drain delay had passed: the server stopped then, not at the deadline.
+    expect(serverStoppedAt.map((at) => at - startedAt)).toEqual([1_000]);
     expect(lifecycle.status()).toMatchObject({
       state: "deregistered",
       lastErrorKind: "sidecar_api",
       lastError: (error as Error).message,
     });
-    const drainFailures = errors.filter((e) => e instanceof ShutdownStepError && e.step === "drain");
-    expect(drainFailures.length).toBeGreaterThanOrEqual(2);
+    const failures = (step: string) =>
+      errors.filter((e) => e instanceof ShutdownStepError && e.step === step);
+    expect(failures("drain").length).toBeGreaterThanOrEqual(2);
+    expect(failures("deregister").length).toBeGreaterThanOrEqual(2);
   });
 
   it("retries a failing drain with backoff and finishes cleanly once the agent accepts it", async () => {
