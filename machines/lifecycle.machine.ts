@@ -5,7 +5,9 @@
  * timing in context, so XState's simulated clock drives every timer in tests.
  *
  *   idle → running.online(connecting → connected → registered) ⇄ running.disconnected
- *        → stopping(draining → drained → stoppingServer → deregistering) → deregistered
+ *        → stopping(draining → drained → stoppingServer → serverStopped → deregistering)
+ *        → deregistered
+ *   Nothing registered: running → stopping.stoppingServer → deregistered, no agent call.
  *   On request (Go Controller.Drain / Deregister): running → stopping.draining → drainHeld
  *        → stopping.deregistering (DEREGISTER) or stopping.drained (SHUTDOWN).
  */
@@ -174,7 +176,8 @@ export const lifecycleMachine = setup({
       status: onAgentConnected(context.status, event, nowISO()),
       reconnectFailures: 0,
     })),
-    observeHeartbeat: assign(({ context }, { event }: { event: ConnectionEvent }) => ({
+    /** A heartbeat, or an event observed by hand: only the `lastEvent*` fields move. */
+    observeEvent: assign(({ context }, { event }: { event: ConnectionEvent }) => ({
       status: withEvent(context.status, event, nowISO()),
     })),
     markServerReady: assign({ serverReady: true }),
@@ -220,7 +223,7 @@ export const lifecycleMachine = setup({
       actions: assign(({ context, event }) => ({ status: withError(context.status, event.error, nowISO()) })),
     },
     OBSERVE_EVENT: {
-      actions: { type: "observeHeartbeat", params: ({ event }) => ({ event: event.event }) },
+      actions: { type: "observeEvent", params: ({ event }) => ({ event: event.event }) },
     },
   },
   states: {
@@ -269,7 +272,7 @@ export const lifecycleMachine = setup({
           invoke: { id: "watch", src: "watch" },
           on: {
             "WATCH.HEARTBEAT": {
-              actions: { type: "observeHeartbeat", params: ({ event }) => ({ event: event.event }) },
+              actions: { type: "observeEvent", params: ({ event }) => ({ event: event.event }) },
             },
             "WATCH.FAILED": {
               target: "disconnected",
