@@ -1,26 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { type DevAgent, startDevAgent } from "../src/dev-agent/server.ts";
-import { type CliRun, runCli } from "./support/cli.ts";
-
-const runs: CliRun[] = [];
-const agents: DevAgent[] = [];
-
-afterEach(async () => {
-  for (const run of runs.splice(0)) {
-    if (run.process.exitCode === null && run.process.signalCode === null) run.process.kill("SIGKILL");
-  }
-  await Promise.all(agents.splice(0).map((agent) => agent.close()));
-});
-
-function cli(args: string[]): CliRun {
-  const run = runCli(args);
-  runs.push(run);
-  return run;
-}
+import { describe, expect, it } from "vitest";
+import { runCli, startTestDevAgent } from "./support/cli.ts";
 
 describe("sidecar-lifecycle agent", () => {
   it("serves the protocol with the given flags, logs calls, stops on SIGTERM with exit 0", async () => {
-    const run = cli(["agent", "--port", "0", "--protocol", "legacy", "--heartbeat", "50", "--envelope"]);
+    const run = runCli(["agent", "--port", "0", "--protocol", "legacy", "--heartbeat", "50", "--envelope"]);
     await run.waitForOutput(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
     const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(run.stdout())?.[1] as string;
     expect(run.stdout()).toContain("watch: legacy frames, heartbeat every 50 ms; answers: envelope JSON");
@@ -41,10 +24,10 @@ describe("sidecar-lifecycle agent", () => {
   });
 
   it("refuses a non-loopback host without --allow-remote, and bad flags, with exit 2", async () => {
-    const remote = cli(["agent", "--host", "0.0.0.0", "--port", "0"]);
+    const remote = runCli(["agent", "--host", "0.0.0.0", "--port", "0"]);
     expect(await remote.exited).toBe(2);
     expect(remote.stderr()).toContain("--host 0.0.0.0 is not a loopback address");
-    const bad = cli(["agent", "--protocol", "v2", "--heartbeat", "1e3", "--port=-1"]);
+    const bad = runCli(["agent", "--protocol", "v2", "--heartbeat", "1e3", "--port=-1"]);
     expect(await bad.exited).toBe(2);
     expect(bad.stderr()).toContain(
       [
@@ -57,9 +40,8 @@ describe("sidecar-lifecycle agent", () => {
   });
 
   it("exits 1 with a clear line when the port is taken", async () => {
-    const taken = await startDevAgent({ port: 0 });
-    agents.push(taken);
-    const run = cli(["agent", "--port", String(taken.port)]);
+    const taken = await startTestDevAgent();
+    const run = runCli(["agent", "--port", String(taken.port)]);
     expect(await run.exited).toBe(1);
     expect(run.stderr()).toContain(
       `cannot start: 127.0.0.1:${taken.port} is already in use (another agent running?)`,
@@ -67,10 +49,10 @@ describe("sidecar-lifecycle agent", () => {
   });
 
   it("the dispatcher lists the commands, and an unknown one exits 2", async () => {
-    const help = cli(["--help"]);
+    const help = runCli(["--help"]);
     expect(await help.exited).toBe(0);
     expect(help.stdout()).toMatch(/agent .*\n.*run /);
-    const unknown = cli(["frobnicate"]);
+    const unknown = runCli(["frobnicate"]);
     expect(await unknown.exited).toBe(2);
     expect(unknown.stderr()).toContain('unknown command "frobnicate"');
   });

@@ -1,9 +1,9 @@
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { type DevAgent, startDevAgent } from "../src/dev-agent/server.ts";
-import { type CliRun, runCli } from "./support/cli.ts";
+import { describe, expect, it } from "vitest";
+import type { DevAgent } from "../src/dev-agent/server.ts";
+import { runCli, startTestDevAgent } from "./support/cli.ts";
 import { freePort } from "./support/go-api.ts";
 
 /**
@@ -37,29 +37,17 @@ const exitCode = Number(env.EXIT_CODE || 0);
 })();
 `;
 
-const agents: DevAgent[] = [];
-const runs: CliRun[] = [];
-
-afterEach(async () => {
-  for (const run of runs.splice(0)) {
-    if (run.process.exitCode === null && run.process.signalCode === null) run.process.kill("SIGKILL");
-  }
-  await Promise.all(agents.splice(0).map((agent) => agent.close()));
-});
+/** `run` flags that bind the service "api" on `port` to `agent`; its methods and command follow. */
+function runApi(agent: DevAgent, port: number): string[] {
+  return ["run", "--agent", agent.url, "--name", "api", "--port", String(port)];
+}
 
 async function setup(childEnv: Record<string, string> = {}, extraArgs: string[] = []) {
-  const agent = await startDevAgent({ port: 0, heartbeatMs: 200 });
-  agents.push(agent);
+  const agent = await startTestDevAgent({ heartbeatMs: 200 });
   const port = await freePort();
   const run = runCli(
     [
-      "run",
-      "--agent",
-      agent.url,
-      "--name",
-      "api",
-      "--port",
-      String(port),
+      ...runApi(agent, port),
       "--method",
       "/health",
       "--method",
@@ -76,7 +64,6 @@ async function setup(childEnv: Record<string, string> = {}, extraArgs: string[] 
     ],
     { CHILD_PORT: String(port), AGENT_URL: agent.url, ...childEnv },
   );
-  runs.push(run);
   return { agent, port, run };
 }
 
@@ -184,8 +171,7 @@ describe("sidecar-lifecycle run", () => {
   });
 
   it("bad flags or registration: exit 2 listing every problem, nothing started", async () => {
-    const agent = await startDevAgent({ port: 0 });
-    agents.push(agent);
+    const agent = await startTestDevAgent();
     const marker = join(mkdtempSync(join(tmpdir(), "sidecar-cli-")), "started");
     const run = runCli([
       "run",
@@ -203,7 +189,6 @@ describe("sidecar-lifecycle run", () => {
       "-e",
       `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "x")`,
     ]);
-    runs.push(run);
     expect(await run.exited).toBe(2);
     expect(run.stderr()).toContain(
       [
@@ -225,20 +210,17 @@ describe("sidecar-lifecycle run", () => {
     const file = join(dir, "registration.json");
     writeFileSync(file, JSON.stringify({ name: "api", port: "8080", methods: ["/a"] }));
     const run = runCli(["run", "--registration", file, "--", "true"]);
-    runs.push(run);
     expect(await run.exited).toBe(2);
     expect(run.stderr()).toContain(`--registration ${file}: field "port" must be a number, got string`);
 
     writeFileSync(file, JSON.stringify({ name: "api", port: 8080, methods: ["/a"], weight: 0 }));
     const refused = runCli(["run", "--registration", file, "--", "true"]);
-    runs.push(refused);
     expect(await refused.exited).toBe(2);
     expect(refused.stderr()).toContain("sidecar-lifecycle run: weight must be greater than zero (--weight)");
   });
 
   it("--help documents the options and exit codes", async () => {
     const run = runCli(["run", "--help"]);
-    runs.push(run);
     expect(await run.exited).toBe(0);
     for (const flag of [
       "--registration",
@@ -254,22 +236,14 @@ describe("sidecar-lifecycle run", () => {
   });
 
   it("a command that does not exist exits 127", async () => {
-    const agent = await startDevAgent({ port: 0 });
-    agents.push(agent);
+    const agent = await startTestDevAgent();
     const run = runCli([
-      "run",
-      "--agent",
-      agent.url,
-      "--name",
-      "api",
-      "--port",
-      String(await freePort()),
+      ...runApi(agent, await freePort()),
       "--method",
       "/a",
       "--",
       "no-such-command-sidecar-test",
     ]);
-    runs.push(run);
     expect(await run.exited).toBe(127);
     expect(run.stderr()).toMatch(/no-such-command-sidecar-test \(pid \?\) not found on its own/);
   });

@@ -1,6 +1,12 @@
-/** Runs the `sidecar-lifecycle` CLI as a real process (through tsx), with its output captured. */
+/**
+ * Runs the `sidecar-lifecycle` CLI as a real process (through tsx), with its output captured,
+ * and starts dev agents for it. Both are tied to the running test: whatever is still up when it
+ * finishes is stopped then, so the suites need no cleanup lists of their own.
+ */
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { onTestFinished } from "vitest";
+import { type DevAgent, type DevAgentOptions, startDevAgent } from "../../src/dev-agent/server.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -14,6 +20,14 @@ export interface CliRun {
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
 
+/** A dev agent on a free loopback port, closed when the test finishes. */
+export async function startTestDevAgent(options: DevAgentOptions = {}): Promise<DevAgent> {
+  const agent = await startDevAgent({ port: 0, ...options });
+  onTestFinished(() => agent.close());
+  return agent;
+}
+
+/** Starts the CLI with `args`; if it is still running when the test finishes, it is killed then. */
 export function runCli(args: string[], env: Record<string, string> = {}): CliRun {
   const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
     cwd: ROOT,
@@ -36,6 +50,11 @@ export function runCli(args: string[], env: Record<string, string> = {}): CliRun
   });
   const exited = new Promise<number>((resolve) => {
     child.once("close", (code, signal) => resolve(code ?? 128 + (signal === "SIGKILL" ? 9 : 15)));
+  });
+  onTestFinished(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGKILL");
+    await exited;
   });
   return {
     process: child,
