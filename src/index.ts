@@ -62,6 +62,7 @@ export {
   createLifecycle,
   type Lifecycle,
   type LifecycleStatus,
+  onStateChange,
 } from "./lifecycle.ts";
 export {
   ManagedServer,

@@ -145,3 +145,22 @@ export function createLifecycle(request: RegisterRequest, options: CreateLifecyc
     },
   };
 }
+
+/**
+ * Calls `listener` with each new leaf state (and the status then, and the state before); returns
+ * the unsubscribe function. Steps that stay in one leaf (a heartbeat, a byte) are not reported.
+ */
+export function onStateChange(
+  actor: Lifecycle["actor"],
+  listener: (state: LifecycleStateName, status: LifecycleStatus, previous: LifecycleStateName) => void,
+): () => void {
+  let previous = lifecycleStateName(actor.getSnapshot().value);
+  const subscription = actor.subscribe((snapshot) => {
+    const state = lifecycleStateName(snapshot.value);
+    if (state === previous) return;
+    const before = previous;
+    previous = state;
+    listener(state, { ...snapshot.context.status, state }, before);
+  });
+  return () => subscription.unsubscribe();
+}

@@ -3,12 +3,11 @@
  * goes to the one chart; start() is idempotent and hands back the async errors.
  */
 import type { LifecycleStateName } from "../machines/state-name.ts";
-import { lifecycleStateName } from "../machines/state-name.ts";
 import { checkGracePeriod } from "./controller.ts";
 import { ErrorQueue } from "./error-queue.ts";
 import { LifecycleRunError } from "./errors.ts";
 import { type GRPCDescriptorOptions, newServiceRegistrationFromGRPC } from "./grpc.ts";
-import type { LifecycleStatus } from "./lifecycle.ts";
+import { type LifecycleStatus, onStateChange } from "./lifecycle.ts";
 import type { ServiceRegistration } from "./registration.ts";
 import { ServiceRegistrationProvider } from "./registration.ts";
 import {
@@ -100,14 +99,7 @@ export class ServiceLifecycle {
 
   /** Calls `listener` with each new leaf state (and the status then); returns the unsubscribe function. */
   onStateChange(listener: (state: LifecycleStateName, status: LifecycleStatus) => void): () => void {
-    let last: LifecycleStateName | undefined;
-    const subscription = this.actor.subscribe((snapshot) => {
-      const state = lifecycleStateName(snapshot.value);
-      if (state === last) return;
-      last = state;
-      listener(state, { ...snapshot.context.status, state });
-    });
-    return () => subscription.unsubscribe();
+    return onStateChange(this.actor, listener);
   }
 }
 

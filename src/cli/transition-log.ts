@@ -1,6 +1,6 @@
 /** Prints a lifecycle's state transitions as they happen, one timestamped line each. */
 import type { LifecycleStateName } from "../../machines/state-name.ts";
-import type { Lifecycle, LifecycleStatus } from "../lifecycle.ts";
+import { type Lifecycle, type LifecycleStatus, onStateChange } from "../lifecycle.ts";
 
 /** What a transition means, in words, when the state name alone does not say it. */
 function detail(to: LifecycleStateName, status: LifecycleStatus): string {
@@ -29,16 +29,11 @@ function detail(to: LifecycleStateName, status: LifecycleStatus): string {
 
 /** Subscribes to the lifecycle's actor and writes `from → to (detail)`; returns the unsubscribe function. */
 export function logTransitions(
-  lifecycle: Pick<Lifecycle, "actor" | "status">,
+  lifecycle: Pick<Lifecycle, "actor">,
   write: (line: string) => void,
 ): () => void {
-  let previous = lifecycle.status().state;
-  const subscription = lifecycle.actor.subscribe(() => {
-    const status = lifecycle.status();
-    if (status.state === previous) return;
-    const text = detail(status.state, status);
-    write(`${previous} → ${status.state}${text ? `  (${text})` : ""}`);
-    previous = status.state;
+  return onStateChange(lifecycle.actor, (state, status, previous) => {
+    const text = detail(state, status);
+    write(`${previous} → ${state}${text ? `  (${text})` : ""}`);
   });
-  return () => subscription.unsubscribe();
 }
