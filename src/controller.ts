@@ -21,7 +21,6 @@ import {
 } from "./lifecycle.ts";
 import type { ErrorHandler, RuntimeOptions } from "./options.ts";
 import type { DescriptorProvider } from "./registration.ts";
-import { assertValidRegisterRequest } from "./validate.ts";
 import { type EventSource, eventSourceStream } from "./watch-source.ts";
 
 /** Drain or deregister asked for before any register succeeded (Go's wording). */
@@ -283,6 +282,6 @@ export async function newController(
   if (!provider || typeof provider.buildRegisterRequest !== "function") {
     throw new TypeError("descriptor provider is required");
   }
-  const request = assertValidRegisterRequest(await provider.buildRegisterRequest());
-  return new Controller(client, request, options);
+  // createLifecycle, under the Controller, refuses a request the agent would refuse.
+  return new Controller(client, await provider.buildRegisterRequest(), options);
 }

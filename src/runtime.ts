@@ -2,7 +2,6 @@
  * Go's `LocalRuntime`: the client, the watch source, the controller (which holds the chart)
  * and the runner, assembled for one service. Exposes the running XState actor.
  */
-import type { RegisterRequest } from "../machines/types.ts";
 import type { Client } from "./client.ts";
 import { JSONHTTPClient } from "./client.ts";
 import { Controller } from "./controller.ts";
@@ -19,7 +18,6 @@ import {
   ServiceRegistrationProvider,
 } from "./registration.ts";
 import { Runner } from "./runner.ts";
-import { assertValidRegisterRequest } from "./validate.ts";
 import { WatchSource } from "./watch-source.ts";
 
 /** Go `LocalRuntimeOptions` (baseURL, watchURL, requestTimeout, reconnectInterval, onError) and the rest of RuntimeOptions. */
@@ -77,7 +75,7 @@ export async function newLocalRuntime(
     throw new TypeError("descriptor provider is required");
   }
   const resolved = resolveOptions(options);
-  const request: RegisterRequest = assertValidRegisterRequest(await provider.buildRegisterRequest());
+  const request = await provider.buildRegisterRequest();
   const ownClient = options.client
     ? undefined
     : new JSONHTTPClient(resolved.baseURL, resolved.requestTimeout);
@@ -86,7 +84,14 @@ export async function newLocalRuntime(
     maxFrameSize: resolved.maxFrameSize,
   });
   const { onError, ...chartOptions } = options;
-  const controller = new Controller(client, request, chartOptions);
+  let controller: Controller;
+  try {
+    // createLifecycle, under the Controller, refuses a request the agent would refuse.
+    controller = new Controller(client, request, chartOptions);
+  } catch (error) {
+    await ownClient?.close();
+    throw error;
+  }
   // The pooled connections to the agent go when the lifecycle ends, so a process can exit.
   if (ownClient) controller.finished().finally(() => ownClient.close());
   return new LocalRuntime(client, source, controller, new Runner(source, controller, onError));
