@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { firstInterrupt } from "../src/cli/command.ts";
 import { runCli, startTestDevAgent } from "./support/cli.ts";
 
 describe("sidecar-lifecycle agent", () => {
@@ -55,5 +56,19 @@ describe("sidecar-lifecycle agent", () => {
     const unknown = runCli(["frobnicate"]);
     expect(await unknown.exited).toBe(2);
     expect(unknown.stderr()).toContain('unknown command "frobnicate"');
+  });
+});
+
+describe("firstInterrupt (how the agent, inspect and the demo wait to stop)", () => {
+  it("resolves with the first SIGINT or SIGTERM and then listens for neither", async () => {
+    const before = { SIGINT: process.listeners("SIGINT"), SIGTERM: process.listeners("SIGTERM") };
+    const first = firstInterrupt();
+    const added = process.listeners("SIGTERM").filter((listener) => !before.SIGTERM.includes(listener));
+    expect(added).toHaveLength(1);
+    // Called directly: emitting SIGTERM would reach the test runner's own listeners too.
+    (added[0] as (signal: NodeJS.Signals) => void)("SIGTERM");
+    expect(await first).toBe("SIGTERM");
+    expect(process.listeners("SIGINT")).toEqual(before.SIGINT);
+    expect(process.listeners("SIGTERM")).toEqual(before.SIGTERM);
   });
 });

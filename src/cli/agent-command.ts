@@ -2,7 +2,7 @@
 import { parseArgs } from "node:util";
 import { devAgentBanner } from "../dev-agent/banner.ts";
 import { isLoopback, startDevAgent } from "../dev-agent/server.ts";
-import { asUsageError, clockStamp, integerFlag, reportUsage, UsageError } from "./command.ts";
+import { asUsageError, clockStamp, firstInterrupt, integerFlag, reportUsage, UsageError } from "./command.ts";
 
 export const AGENT_HELP = `Usage: sidecar-lifecycle agent [options]
 
@@ -101,10 +101,7 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   process.stdout.write(`${devAgentBanner(agent, parsed.options.heartbeatMs)}\n`);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
-  });
+  const signal = await firstInterrupt();
   process.stdout.write(`${clockStamp()}  ${signal}: stopping the dev agent\n`);
   await agent.close();
   return 0;

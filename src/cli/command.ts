@@ -57,6 +57,22 @@ export function integerFlag(
   return value;
 }
 
+/**
+ * Resolves with the first SIGINT or SIGTERM. Both listeners go then, so the other signal is not
+ * swallowed while the program winds down: it ends the process as it would without us.
+ */
+export function firstInterrupt(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve(signal);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
 /** `HH:MM:SS.mmm` local time, for log lines. */
 export function clockStamp(date = new Date()): string {
   const pad = (value: number, width = 2) => String(value).padStart(width, "0");

@@ -1,4 +1,5 @@
 /** `npm start -- --inspect`: the demo streams to a live inspector page that stays up after it. */
+import { firstInterrupt } from "../cli/command.ts";
 import { connectInspector } from "../inspector/connect.ts";
 import { DefaultInspectorPort, type InspectorServer, startInspectorServer } from "../inspector/server.ts";
 import type { DemoOptions } from "./run-demo.ts";
@@ -32,10 +33,7 @@ export async function startDemoInspector(): Promise<DemoInspector> {
     async holdOpen(write = (line) => process.stdout.write(`${line}\n`)) {
       write("");
       write(`The inspector stays up at ${server.url} with the demo's whole path; Ctrl-C to stop.`);
-      await new Promise<void>((resolve) => {
-        process.once("SIGINT", () => resolve());
-        process.once("SIGTERM", () => resolve());
-      });
+      await firstInterrupt();
       await server.close();
     },
   };

@@ -1,5 +1,7 @@
 /** `sidecar-lifecycle inspect [--port N]`: serves the live inspector on 127.0.0.1 until interrupted. */
+import { once } from "node:events";
 import { parseArgs } from "node:util";
+import { firstInterrupt } from "../cli/command.ts";
 import { DefaultInspectorPort, startInspectorServer } from "./server.ts";
 
 export const inspectUsage = `usage: sidecar-lifecycle inspect [--port ${DefaultInspectorPort}]
@@ -23,18 +25,6 @@ function portOf(value: string | undefined): number {
   return port;
 }
 
-function untilInterrupted(): AbortSignal {
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
-  controller.signal.addEventListener("abort", () => {
-    process.off("SIGINT", stop);
-    process.off("SIGTERM", stop);
-  });
-  return controller.signal;
-}
-
 /** Runs the inspector; resolves with the exit code once it is stopped. Bad flags throw. */
 export async function runInspectCommand(argv: string[], io: InspectCommandIO = {}): Promise<number> {
   const out = io.out ?? ((line: string) => console.log(line));
@@ -55,9 +45,9 @@ export async function runInspectCommand(argv: string[], io: InspectCommandIO = {
   out(`inspector: ${server.url}`);
   out(`services: SIDECAR_LIFECYCLE_INSPECT=${server.wsURL}`);
 
-  const signal = io.signal ?? untilInterrupted();
-  if (!signal.aborted)
-    await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+  const { signal } = io;
+  if (signal === undefined) await firstInterrupt();
+  else if (!signal.aborted) await once(signal, "abort");
   await server.close();
   return 0;
 }
