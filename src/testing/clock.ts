@@ -5,54 +5,40 @@
  */
 import { type AnyActorRef, SimulatedClock } from "xstate";
 
-interface PendingTimer {
-  ms: number;
-  run: () => void;
-}
-
 export class ModelClock extends SimulatedClock {
-  readonly #pending = new Map<number, PendingTimer>();
+  /** The callback of every timer set and not yet run or cleared, by id. */
+  readonly #pending = new Map<number, () => void>();
+  #cleared: (() => void) | undefined;
 
   override setTimeout(fn: (...args: unknown[]) => void, timeout: number): number {
-    let id = -1;
-    const run = () => {
+    const id = super.setTimeout(() => {
       this.#pending.delete(id);
       fn();
-    };
-    id = super.setTimeout(run, timeout);
-    this.#pending.set(id, { ms: timeout, run });
+    }, timeout);
+    this.#pending.set(id, fn);
     return id;
   }
 
   override clearTimeout(id: number): void {
+    this.#cleared = this.#pending.get(id);
     this.#pending.delete(id);
     super.clearTimeout(id);
   }
 
-  /** Fires now the timer the actor's system scheduled for `eventType` (e.g. `xstate.after.drainDelay.…`). */
+  /**
+   * Fires now the timer `actor` scheduled for `eventType` (e.g. `xstate.after.drainDelay.…`).
+   * XState schedules a state's `after` event under its event type, and cancels it by that id on
+   * exit; cancelling it the same way through the system's public scheduler hands this clock
+   * exactly that timer's callback, which then runs as if it had come due.
+   */
   expire(actor: AnyActorRef, eventType: string): void {
-    const scheduled = Object.values(actor.system.getSnapshot()._scheduledEvents);
-    const index = scheduled.findIndex((event) => event.event.type === eventType);
-    const wanted = scheduled[index];
-    if (wanted === undefined) {
-      const names = scheduled.map((event) => event.event.type).join(", ") || "none";
-      throw new Error(`no timer is pending for ${eventType} (pending: ${names})`);
+    this.#cleared = undefined;
+    actor.system.scheduler.cancel(actor, eventType);
+    const fire = this.#cleared as (() => void) | undefined;
+    this.#cleared = undefined;
+    if (fire === undefined) {
+      throw new Error(`no timer is pending for ${eventType} (${this.#pending.size} other timers pending)`);
     }
-    // The scheduler and this clock add and remove timers in lockstep, so positions match;
-    // the delay double-checks it, and alone decides when it is unambiguous.
-    const pending = [...this.#pending.values()];
-    const sameDelay = pending.filter((timer) => timer.ms === wanted.delay);
-    const timer =
-      pending.length === scheduled.length && pending[index]?.ms === wanted.delay
-        ? pending[index]
-        : sameDelay.length === 1
-          ? sameDelay[0]
-          : undefined;
-    if (timer === undefined) {
-      throw new Error(`cannot tell which clock timer is ${eventType} (${wanted.delay} ms)`);
-    }
-    const id = [...this.#pending].find(([, entry]) => entry === timer)?.[0] as number;
-    super.clearTimeout(id);
-    timer.run();
+    fire();
   }
 }
