@@ -14,6 +14,16 @@ export class SidecarLifecycleError extends Error {
   }
 }
 
+/** Anything thrown, as an Error (a thrown string or value is wrapped, its text kept). */
+export function failureOf(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** The text of anything thrown. */
+export function errorMessageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** The agent's stream stayed open but sent not one byte within the liveness timeout. */
 export class WatchLivenessError extends SidecarLifecycleError {
   readonly timeoutMs: number;

@@ -13,7 +13,7 @@
  */
 import { assign, fromCallback, fromPromise, setup } from "xstate";
 import { backoffDelay } from "./backoff.ts";
-import { ShutdownTimeoutError, WatchLivenessError } from "./errors.ts";
+import { failureOf, ShutdownTimeoutError, WatchLivenessError } from "./errors.ts";
 import {
   initialStatus,
   nowISO,
@@ -120,10 +120,6 @@ const WAITING_FOR: Record<ShutdownStep, string> = {
 
 function notProvided(name: string): never {
   throw new Error(`actor "${name}" is not provided: supply it with lifecycleMachine.provide()`);
-}
-
-function failureOf(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }
 
 const livenessFailure = ({ context }: { context: LifecycleContext }) => ({

@@ -2,6 +2,8 @@
  * Pure status reducers: (status, input, now) -> new status. The chart's `assign`s call these;
  * tests call them directly. Nothing here reads a clock or does I/O.
  */
+
+import { errorMessageOf } from "./errors.ts";
 import type { ConnectionEvent, ErrorKind, RegisterRequest, Status } from "./types.ts";
 
 const ERROR_KINDS: ReadonlySet<string> = new Set<ErrorKind>([
@@ -38,10 +40,6 @@ export function initialStatus(): Status {
 export function errorKindOf(error: unknown): ErrorKind {
   const kind = (error as { kind?: unknown } | null)?.kind;
   return typeof kind === "string" && ERROR_KINDS.has(kind) ? (kind as ErrorKind) : "runtime_error";
-}
-
-export function errorMessageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 export function withError(status: Status, error: unknown, now: string): Status {

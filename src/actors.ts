@@ -1,5 +1,6 @@
 /** The real actors the chart invokes: the SSE watch and the register / drain / deregister calls. */
 import { fromCallback, fromPromise } from "xstate";
+import { failureOf } from "../machines/errors.ts";
 import type { DrainOutput, LifecycleEvent } from "../machines/lifecycle.machine.ts";
 import type { ConnectionEvent, DeregisterRequest, DrainRequest, RegisterRequest } from "../machines/types.ts";
 import type { Client } from "./client.ts";
@@ -21,7 +22,7 @@ export function watchActor(open: OpenStream) {
       () => sendBack({ type: "WATCH.FAILED", error: new Error("watch stream ended without an error") }),
       (error: unknown) => {
         if (controller.signal.aborted) return;
-        sendBack({ type: "WATCH.FAILED", error: error instanceof Error ? error : new Error(String(error)) });
+        sendBack({ type: "WATCH.FAILED", error: failureOf(error) });
       },
     );
     return () => controller.abort();

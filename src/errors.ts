@@ -2,7 +2,7 @@
  * Every error this library raises: real Error subclasses with readable messages, `cause`
  * chains, and the `kind` the status snapshot classifies them by (protocol.md).
  */
-import { SidecarLifecycleError } from "../machines/errors.ts";
+import { errorMessageOf, SidecarLifecycleError } from "../machines/errors.ts";
 
 export { ShutdownTimeoutError, SidecarLifecycleError, WatchLivenessError } from "../machines/errors.ts";
 
@@ -43,7 +43,7 @@ export class WatchEventParseError extends SidecarLifecycleError {
   readonly payload: string;
 
   constructor(eventType: string, eventId: string, payload: string, cause: unknown) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = errorMessageOf(cause);
     const preview = payload.length > PAYLOAD_PREVIEW ? `${payload.slice(0, PAYLOAD_PREVIEW)}…` : payload;
     super(
       "watch_event_parse",
@@ -100,7 +100,7 @@ export class RegisterReplayError extends SidecarLifecycleError {
   readonly servicePort: number;
 
   constructor(serviceName: string, servicePort: number, cause: unknown) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = errorMessageOf(cause);
     super(
       "register_replay",
       `register replay failed: service=${serviceName} port=${servicePort}: ${reason}`,
@@ -120,7 +120,7 @@ export class ShutdownStepError extends SidecarLifecycleError {
   readonly servicePort: number;
 
   constructor(step: "drain" | "deregister", serviceName: string, servicePort: number, cause: unknown) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = errorMessageOf(cause);
     super("sidecar_api", `${step} failed: service=${serviceName} port=${servicePort}: ${reason}`, { cause });
     this.step = step;
     this.serviceName = serviceName;

@@ -2,6 +2,8 @@
  * Go's `ServiceLifecycle`: the runtime shaped for a service's start and exit paths. Every call
  * goes to the one chart; start() is idempotent and hands back the async errors.
  */
+
+import { failureOf } from "../machines/errors.ts";
 import type { LifecycleStateName } from "../machines/state-name.ts";
 import { checkGracePeriod } from "./controller.ts";
 import { ErrorQueue } from "./error-queue.ts";
@@ -33,7 +35,7 @@ export interface StartOptions {
 
 function asRunError(error: unknown): LifecycleRunError {
   if (error instanceof LifecycleRunError) return error;
-  return new LifecycleRunError(error instanceof Error ? error : new Error(String(error)));
+  return new LifecycleRunError(failureOf(error));
 }
 
 export class ServiceLifecycle {

@@ -3,6 +3,7 @@
  * chart's own reconnect and liveness logic consume any of them through `eventSourceStream`.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { failureOf } from "../machines/errors.ts";
 import type { ConnectionEvent } from "../machines/types.ts";
 import type { OpenStream } from "./actors.ts";
 import { DefaultMaxFrameSize, DefaultReconnectInterval } from "./defaults.ts";
@@ -15,10 +16,6 @@ import { openWatchStream } from "./watch.ts";
  */
 export interface EventSource {
   subscribe(signal: AbortSignal, onActivity?: () => void): AsyncIterable<ConnectionEvent>;
-}
-
-function failureOf(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }
 
 /** A `disconnected` event carrying the failure, as the Go WatchSource emits it. */

@@ -6,6 +6,7 @@
 import { STATUS_CODES } from "node:http";
 import { createParser } from "eventsource-parser";
 import { type Dispatcher, request } from "undici";
+import { errorMessageOf } from "../machines/errors.ts";
 import type { ConnectionEvent } from "../machines/types.ts";
 import { DefaultMaxFrameSize } from "./defaults.ts";
 import {
@@ -23,10 +24,6 @@ export interface WatchStreamOptions {
   /** Largest line or frame (characters) before the stream counts as broken. */
   maxFrameSize?: number;
   dispatcher?: Dispatcher;
-}
-
-function reasonOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 export async function* openWatchStream(
@@ -48,7 +45,7 @@ export async function* openWatchStream(
     });
   } catch (error) {
     if (signal.aborted) throw error;
-    throw new AgentUnreachableError("watch", url, reasonOf(error), error);
+    throw new AgentUnreachableError("watch", url, errorMessageOf(error), error);
   }
   if (response.statusCode !== 200) {
     await response.body.dump().catch(() => {});
