@@ -2,7 +2,14 @@
 import { parseArgs } from "node:util";
 import { devAgentBanner } from "../dev-agent/banner.ts";
 import { isLoopback, startDevAgent } from "../dev-agent/server.ts";
-import { asUsageError, clockStamp, firstInterrupt, integerFlag, reportUsage, UsageError } from "./command.ts";
+import {
+  asUsageError,
+  clockStamp,
+  firstInterrupt,
+  integerFlag,
+  parseCommandArgs,
+  UsageError,
+} from "./command.ts";
 
 export const AGENT_HELP = `Usage: sidecar-lifecycle agent [options]
 
@@ -73,17 +80,8 @@ function parse(argv: string[]) {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    if (error instanceof UsageError) return reportUsage("agent", error);
-    throw error;
-  }
-  if (parsed.help) {
-    process.stdout.write(`${AGENT_HELP}\n`);
-    return 0;
-  }
+  const parsed = parseCommandArgs("agent", AGENT_HELP, () => parse(argv));
+  if (typeof parsed === "number") return parsed;
   const log = parsed.quiet ? undefined : (line: string) => process.stdout.write(`${clockStamp()}  ${line}\n`);
   let agent: Awaited<ReturnType<typeof startDevAgent>>;
   try {

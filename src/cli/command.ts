@@ -32,6 +32,27 @@ export function reportUsage(command: string, error: UsageError): number {
   return EXIT_USAGE;
 }
 
+/**
+ * A subcommand's flags, or its exit code when there is nothing to run: a UsageError from `parse`
+ * is reported (2), and `--help` prints `help` (0).
+ */
+export function parseCommandArgs<T extends { help: boolean }>(
+  command: string,
+  help: string,
+  parse: () => T,
+): Exclude<T, { help: true }> | number {
+  let parsed: T;
+  try {
+    parsed = parse();
+  } catch (error) {
+    if (error instanceof UsageError) return reportUsage(command, error);
+    throw error;
+  }
+  if (!parsed.help) return parsed as Exclude<T, { help: true }>;
+  process.stdout.write(`${help}\n`);
+  return 0;
+}
+
 /** node:util parseArgs errors (unknown option, missing value) as UsageErrors. */
 export function asUsageError(error: unknown): never {
   if (error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS")) {

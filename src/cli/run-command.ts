@@ -7,7 +7,7 @@
 import { createLifecycle } from "../lifecycle.ts";
 import { waitForPort } from "../port-probe.ts";
 import { Child } from "./child.ts";
-import { clockStamp, reportUsage, UsageError } from "./command.ts";
+import { clockStamp, parseCommandArgs } from "./command.ts";
 import { parseRunArgs, RUN_HELP, type RunConfig } from "./run-options.ts";
 import { logTransitions } from "./transition-log.ts";
 
@@ -16,18 +16,8 @@ const PREFIX = "[sidecar-lifecycle]";
 const EXIT_SIGNALS: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP"];
 
 export async function main(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parseRunArgs>;
-  try {
-    parsed = parseRunArgs(argv);
-  } catch (error) {
-    if (error instanceof UsageError) return reportUsage("run", error);
-    throw error;
-  }
-  if (parsed.help) {
-    process.stdout.write(`${RUN_HELP}\n`);
-    return 0;
-  }
-  return supervise(parsed);
+  const parsed = parseCommandArgs("run", RUN_HELP, () => parseRunArgs(argv));
+  return typeof parsed === "number" ? parsed : supervise(parsed);
 }
 
 function supervise(config: RunConfig): Promise<number> {
