@@ -5,17 +5,12 @@
  * chart's own definition. Replay the same paths against your own runtime with your own driver.
  */
 export {
-  agentEvent,
   type CauseInput,
   type CauseOrigin,
-  disconnects,
   generatedAt,
   type LifecycleCause,
-  lifecycleCauses,
   type StatusChange,
-  timerStatus,
 } from "./testing/causes.ts";
-export { chartStateNodes, chartTransitions, transitionKey } from "./testing/chart-definition.ts";
 export { ModelClock } from "./testing/clock.ts";
 export { type CoverageCount, type CoverageReport, LifecycleCoverage } from "./testing/coverage.ts";
 export {
@@ -28,4 +23,3 @@ export {
 } from "./testing/model.ts";
 export { type LifecycleDriver, type ReplayOptions, replayPath } from "./testing/replay.ts";
 export { type SimulatedLifecycle, type SimulateOptions, simulateLifecycle } from "./testing/simulation.ts";
-export { statusProblems } from "./testing/status-check.ts";

@@ -52,7 +52,7 @@ export function generatedAt(seq: number): string {
 }
 
 /** The ConnectionEvent a structured agent frame with id `seq` turns into. */
-export function agentEvent(type: ConnectionEventType, seq: number): ConnectionEvent {
+function agentEvent(type: ConnectionEventType, seq: number): ConnectionEvent {
   return {
     type,
     connected: true,
@@ -77,7 +77,7 @@ const recordsError =
   (): StatusChange => ({ set: { lastErrorKind: kind, ...extra }, stamp: ["lastErrorAt"], errorText: text });
 
 /** A failed or ended watch attempt: disconnected, not registered, counted, error recorded. */
-export const disconnects =
+const disconnects =
   (kind: ErrorKind, text: string) =>
   (before: Status): StatusChange => ({
     set: {
@@ -90,8 +90,7 @@ export const disconnects =
     errorText: text,
   });
 
-const inState = (snapshot: AnyMachineSnapshot, state: string) => snapshot.matches(state);
-const connecting = (snapshot: AnyMachineSnapshot) => inState(snapshot, "running.online.session.connecting");
+const connecting = (snapshot: AnyMachineSnapshot) => snapshot.matches("running.online.session.connecting");
 
 function service(
   name: string,
@@ -210,8 +209,11 @@ export const lifecycleCauses: readonly LifecycleCause[] = [
   watch(
     "agent.restart",
     ({ before }) => ({ type: "WATCH.FAILED", error: restart(before).error }),
-    (status, { before }) => disconnects(restart(before).kind, restart(before).text)(status),
-    (snapshot) => !inState(snapshot, "running.online.session.connected"),
+    (status, { before }) => {
+      const { kind, text } = restart(before);
+      return disconnects(kind, text)(status);
+    },
+    (snapshot) => !snapshot.matches("running.online.session.connected"),
   ),
 
   // The agent answering register / drain / deregister; the business server stopping.

@@ -11,8 +11,13 @@ import { lifecycleStateName } from "../../machines/state-name.ts";
 import type { DeregisterRequest, DrainRequest, RegisterRequest } from "../../machines/types.ts";
 import { JSONHTTPClient } from "../../src/client.ts";
 import { createLifecycle, type Lifecycle, type LifecycleStatus } from "../../src/lifecycle.ts";
-import { generatedAt } from "../../src/testing/causes.ts";
-import { type LifecycleDriver, type LifecycleModel, ModelClock, type ModelStep } from "../../src/testing.ts";
+import {
+  generatedAt,
+  type LifecycleDriver,
+  type LifecycleModel,
+  ModelClock,
+  type ModelStep,
+} from "../../src/testing.ts";
 import { type RecordedCall, TestAgent } from "./agent.ts";
 import { authRequest, authWireBody } from "./fixtures.ts";
 
