@@ -29,7 +29,8 @@ export function chartTransitions(machine: AnyStateMachine): AnyTransitionDefinit
   return [machine.root, ...chartStateNodes(machine)].flatMap(ownTransitions);
 }
 
-function guardName(guard: unknown): string {
+/** A guard's name as the chart declares it; empty for none. */
+export function guardName(guard: unknown): string {
   if (guard === undefined) return "";
   if (typeof guard === "string") return guard;
   if (typeof guard === "function") return guard.name || "inline guard";

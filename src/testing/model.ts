@@ -19,7 +19,7 @@ import { type LifecycleInput, lifecycleMachine } from "../../machines/lifecycle.
 import { lifecycleStateName } from "../../machines/state-name.ts";
 import type { Status } from "../../machines/types.ts";
 import { type LifecycleCause, lifecycleCauses, type StatusChange, timerStatus } from "./causes.ts";
-import { chartStateNodes } from "./chart-definition.ts";
+import { chartStateNodes, guardName } from "./chart-definition.ts";
 
 export interface StartedActor {
   /** Invoke id (`register`, `drain`, `watch` …). */
@@ -52,18 +52,11 @@ export interface LifecycleModelOptions {
   /** The chart, or your `lifecycleMachine.provide(...)` of it. Default: `lifecycleMachine`. */
   machine?: AnyStateMachine;
   input: LifecycleInput;
-  /** Default: `lifecycleCauses`. Timer expiries are added from the chart's `after`s. */
-  causes?: readonly LifecycleCause[];
-  /** Status change of each timer's expiry, by delay name. Default: `timerStatus`. */
-  timerStatus?: Readonly<Record<string, LifecycleCause["status"]>>;
-  /** Invoke id of the watch actor, through which `watch` causes arrive. Default `watch`. */
-  watchActor?: string;
 }
 
 export interface LifecycleModel {
   readonly machine: AnyStateMachine;
   readonly input: LifecycleInput;
-  readonly watchActor: string;
   /** Declared causes plus one per `after` timer of the chart. */
   readonly causes: readonly LifecycleCause[];
   /** Paths that together take every edge; none is a prefix of another. */
@@ -72,8 +65,6 @@ export interface LifecycleModel {
   readonly edges: readonly string[];
   /** What distinguishes states for the graph: the state value and the verdicts of the guards it can meet. */
   stateKey(snapshot: AnyMachineSnapshot): string;
-  /** The causes that can happen in this state. */
-  causesIn(snapshot: AnyMachineSnapshot): LifecycleCause[];
   /** The status change a step implies. */
   expectedChange(step: ModelStep, before: Status): StatusChange;
   /** Event types the chart handles that no cause sends (a transition on them cannot be covered). */
@@ -81,6 +72,9 @@ export interface LifecycleModel {
 }
 
 type TaggedEvent = AnyEventObject & { cause: string };
+
+/** Invoke id of the chart's watch actor, through which `watch` causes arrive. */
+export const WATCH_ACTOR = "watch";
 
 const AFTER_PREFIX = "xstate.after.";
 
@@ -95,10 +89,7 @@ function formatValue(value: StateValue): string {
 }
 
 /** One cause per delayed transition: its timer expiring. */
-function timerCauses(
-  machine: AnyStateMachine,
-  statusOf: Readonly<Record<string, LifecycleCause["status"]>>,
-): LifecycleCause[] {
+function timerCauses(machine: AnyStateMachine): LifecycleCause[] {
   return chartStateNodes(machine).flatMap((node) =>
     [...node.transitions.keys()]
       .filter((type) => type.startsWith(AFTER_PREFIX))
@@ -109,30 +100,21 @@ function timerCauses(
           origin: "timer",
           source: delay,
           event: () => ({ type }),
-          status: statusOf[delay],
+          status: timerStatus[delay],
         };
       }),
   );
 }
 
-function guardLabel(definition: AnyTransitionDefinition): string | undefined {
-  const guard: unknown = definition.guard;
-  if (typeof guard === "string") return guard;
-  if (guard && typeof guard === "object" && (guard as { params?: unknown }).params === undefined) {
-    const type = (guard as { type?: unknown }).type;
-    return typeof type === "string" ? type : undefined;
-  }
-  return undefined;
+/** A guard with params is evaluated for its transition, so it tells no state from another. */
+function hasParams(definition: AnyTransitionDefinition): boolean {
+  return (definition.guard as { params?: unknown } | undefined)?.params !== undefined;
 }
 
 export function createLifecycleModel(options: LifecycleModelOptions): LifecycleModel {
   const machine = options.machine ?? lifecycleMachine;
   const { input } = options;
-  const watchActor = options.watchActor ?? "watch";
-  const causes = [
-    ...(options.causes ?? lifecycleCauses),
-    ...timerCauses(machine, options.timerStatus ?? timerStatus),
-  ];
+  const causes = [...lifecycleCauses, ...timerCauses(machine)];
   const byName = new Map<string, LifecycleCause>();
   for (const cause of causes) {
     if (byName.has(cause.name)) throw new Error(`two causes are named "${cause.name}"`);
@@ -147,9 +129,9 @@ export function createLifecycleModel(options: LifecycleModelOptions): LifecycleM
   function guardVerdicts(snapshot: AnyMachineSnapshot): string[] {
     const verdicts = new Map<string, boolean>();
     for (const definition of getNextTransitions(snapshot)) {
-      const name = guardLabel(definition);
-      const guard = name === undefined ? undefined : guards[name];
-      if (name === undefined || guard === undefined || verdicts.has(name)) continue;
+      const name = guardName(definition.guard);
+      const guard = guards[name];
+      if (hasParams(definition) || guard === undefined || verdicts.has(name)) continue;
       try {
         const verdict = guard(
           { context: snapshot.context, event: { type: "xstate.model.probe" } },
@@ -171,7 +153,7 @@ export function createLifecycleModel(options: LifecycleModelOptions): LifecycleM
   function causesIn(snapshot: AnyMachineSnapshot): LifecycleCause[] {
     if (snapshot.status !== "active") return [];
     return causes.filter((cause) => {
-      if (cause.origin === "watch" && snapshot.children[watchActor] === undefined) return false;
+      if (cause.origin === "watch" && snapshot.children[WATCH_ACTOR] === undefined) return false;
       if (cause.origin === "actor" && snapshot.children[cause.source ?? ""] === undefined) return false;
       if (cause.when && !cause.when(snapshot)) return false;
       return snapshot.can(cause.event({ before: snapshot, seq: 0 }));
@@ -250,12 +232,10 @@ export function createLifecycleModel(options: LifecycleModelOptions): LifecycleM
   return {
     machine,
     input,
-    watchActor,
     causes,
     paths,
     edges: [...edges],
     stateKey,
-    causesIn,
     expectedChange(step, before) {
       const change = step.cause.status?.(before, { before: step.before, seq: step.index }) ?? {};
       // Leaving `running` stops the watch on purpose: no longer connected, and not a failure.

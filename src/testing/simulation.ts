@@ -13,7 +13,7 @@ import {
 } from "xstate";
 import { chartStateNodes } from "./chart-definition.ts";
 import { ModelClock } from "./clock.ts";
-import type { LifecycleModel, StartedActor } from "./model.ts";
+import { type LifecycleModel, type StartedActor, WATCH_ACTOR } from "./model.ts";
 import type { LifecycleDriver } from "./replay.ts";
 
 export interface SimulatedLifecycle extends LifecycleDriver {
@@ -70,7 +70,7 @@ export function simulateLifecycle(model: LifecycleModel, options: SimulateOption
       }),
   );
   const actors = Object.fromEntries(
-    invokedSources(machine).map((src) => [src, src === model.watchActor ? watch : call]),
+    invokedSources(machine).map((src) => [src, src === WATCH_ACTOR ? watch : call]),
   );
   const clock = new ModelClock();
   const actor = createActor(machine.provide({ actors } as never), { input: model.input, clock });
