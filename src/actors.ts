@@ -3,7 +3,7 @@ import { fromCallback, fromPromise } from "xstate";
 import { failureOf } from "../machines/errors.ts";
 import type { DrainOutput, LifecycleEvent } from "../machines/lifecycle.machine.ts";
 import type { ConnectionEvent, DeregisterRequest, DrainRequest, RegisterRequest } from "../machines/types.ts";
-import type { Client } from "./client.ts";
+import type { Client } from "./agent/http-client.ts";
 import { RegisterReplayError, ShutdownStepError, SidecarAPIError } from "./errors.ts";
 
 /** Opens one watch attempt; ends by throwing (EOF included). `onActivity` fires for every byte chunk. */

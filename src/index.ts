@@ -21,49 +21,32 @@ export type {
   Status,
 } from "../machines/types.ts";
 export { agentCallActors, type OpenStream, watchActor } from "./actors.ts";
-export { type Client, JSONHTTPClient } from "./client.ts";
+export { parseGoDuration } from "./agent/duration.ts";
+export { type Client, JSONHTTPClient } from "./agent/http-client.ts";
+export {
+  assertValidRegisterRequest,
+  InvalidRegistrationError,
+  registerRequestProblems,
+} from "./agent/validate.ts";
+export { openWatchStream, type WatchStreamOptions } from "./agent/watch-stream.ts";
+export * from "./defaults.ts";
+export * from "./errors.ts";
 export {
   Controller,
   type ControllerOptions,
   LifecycleFinishedError,
   newController,
   RegisterRequestNotInitializedError,
-} from "./controller.ts";
-export * from "./defaults.ts";
-export {
-  type DevAgent,
-  type DevAgentCall,
-  type DevAgentOptions,
-  startDevAgent,
-} from "./dev-agent/server.ts";
-export type { LocalService, ServiceState } from "./dev-agent/store.ts";
-export type { WatchProtocol } from "./dev-agent/watch-hub.ts";
-export { parseGoDuration } from "./duration.ts";
-export { ErrorQueue } from "./error-queue.ts";
-export * from "./errors.ts";
+} from "./go/controller.ts";
+export { ErrorQueue } from "./go/error-queue.ts";
 export {
   type GRPCDescriptorOptions,
   type GRPCService,
   type GRPCServiceDefinition,
   grpcMethodPaths,
   newServiceRegistrationFromGRPC,
-} from "./grpc.ts";
-export { type LifecycleHookOptions, LifecycleHooks, newLifecycleHooks } from "./hooks.ts";
-export { InspectEnv, type InspectOption } from "./inspector/connect.ts";
-export {
-  DefaultInspectorPort,
-  type InspectorServer,
-  type InspectorServerOptions,
-  startInspectorServer,
-} from "./inspector/server.ts";
-export {
-  type Clock,
-  type CreateLifecycleOptions,
-  createLifecycle,
-  type Lifecycle,
-  type LifecycleStatus,
-  onStateChange,
-} from "./lifecycle.ts";
+} from "./go/grpc.ts";
+export { type LifecycleHookOptions, LifecycleHooks, newLifecycleHooks } from "./go/hooks.ts";
 export {
   ManagedServer,
   type ManagedServerOptions,
@@ -72,7 +55,7 @@ export {
   newManagedServer,
   type ServeFunc,
   type ShutdownFunc,
-} from "./managed-server.ts";
+} from "./go/managed-server.ts";
 export {
   DefaultKernelLanguage,
   DefaultServiceNamespace,
@@ -84,9 +67,7 @@ export {
   type ServiceNode,
   ServiceOptions,
   type ServiceOptionsInit,
-} from "./models.ts";
-export type { ErrorHandler, RuntimeOptions } from "./options.ts";
-export { freePort, waitForPort } from "./port-probe.ts";
+} from "./go/models.ts";
 export {
   type DescriptorProvider,
   enabledMethods,
@@ -94,8 +75,8 @@ export {
   registerRequestOf,
   type ServiceRegistration,
   ServiceRegistrationProvider,
-} from "./registration.ts";
-export { newRunner, Runner, type RunOptions } from "./runner.ts";
+} from "./go/registration.ts";
+export { newRunner, Runner, type RunOptions } from "./go/runner.ts";
 export {
   defaultLocalRuntimeOptions,
   LocalRuntime,
@@ -103,7 +84,7 @@ export {
   newJSONHTTPClient,
   newLocalRuntime,
   newLocalRuntimeFromServiceRegistration,
-} from "./runtime.ts";
+} from "./go/runtime.ts";
 export {
   type LifecycleOptions,
   newServiceLifecycle,
@@ -112,18 +93,23 @@ export {
   ServiceLifecycle,
   type ServiceLifecycleOptions,
   type StartOptions,
-} from "./service-lifecycle.ts";
-export { onTerminationSignals, TerminationSignals } from "./signals.ts";
-export {
-  assertValidRegisterRequest,
-  InvalidRegistrationError,
-  registerRequestProblems,
-} from "./validate.ts";
-export { openWatchStream, type WatchStreamOptions } from "./watch.ts";
+} from "./go/service-lifecycle.ts";
 export {
   disconnectedEvent,
   type EventSource,
   eventSourceStream,
   newWatchSource,
   WatchSource,
-} from "./watch-source.ts";
+} from "./go/watch-source.ts";
+export { InspectEnv, type InspectOption } from "./inspector/connect.ts";
+export {
+  type Clock,
+  type CreateLifecycleOptions,
+  createLifecycle,
+  type Lifecycle,
+  type LifecycleStatus,
+  onStateChange,
+} from "./lifecycle.ts";
+export type { ErrorHandler, RuntimeOptions } from "./options.ts";
+export { freePort, waitForPort } from "./port-probe.ts";
+export { onTerminationSignals, TerminationSignals } from "./signals.ts";

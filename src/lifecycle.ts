@@ -14,11 +14,11 @@ import { type LifecycleEvent, lifecycleMachine } from "../machines/lifecycle.mac
 import { type LifecycleStateName, lifecycleStateName } from "../machines/state-name.ts";
 import type { RegisterRequest, Status } from "../machines/types.ts";
 import { agentCallActors, type OpenStream, watchActor } from "./actors.ts";
-import { JSONHTTPClient } from "./client.ts";
+import { JSONHTTPClient } from "./agent/http-client.ts";
+import { assertValidRegisterRequest } from "./agent/validate.ts";
+import { openWatchStream } from "./agent/watch-stream.ts";
 import { type InspectOption, inspectorFromEnv } from "./inspector/connect.ts";
 import { type ResolvedOptions, type RuntimeOptions, resolveOptions } from "./options.ts";
-import { assertValidRegisterRequest } from "./validate.ts";
-import { openWatchStream } from "./watch.ts";
 
 export interface CreateLifecycleOptions extends RuntimeOptions {
   /**

@@ -1,6 +1,7 @@
 /** Options of a lifecycle (camelCase of the Go names, durations in ms) and their checks. */
 import type { LifecycleTiming } from "../machines/types.ts";
-import type { Client } from "./client.ts";
+import { parseGoDuration } from "./agent/duration.ts";
+import type { Client } from "./agent/http-client.ts";
 import {
   DefaultAdminBaseURL,
   DefaultGracePeriod,
@@ -11,7 +12,6 @@ import {
   DefaultShutdownTimeout,
   DefaultWatchPath,
 } from "./defaults.ts";
-import { parseGoDuration } from "./duration.ts";
 import { ErrWatchURLRequired } from "./errors.ts";
 
 export type ErrorHandler = (error: Error) => void;

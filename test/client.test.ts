@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createActor, toPromise } from "xstate";
 import { agentCallActors } from "../src/actors.ts";
-import { interpretAgentResponse, JSONHTTPClient } from "../src/client.ts";
+import { interpretAgentResponse, JSONHTTPClient } from "../src/agent/http-client.ts";
 import {
   AgentUnreachableError,
   RegisterReplayError,

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { JSONHTTPClient } from "../src/client.ts";
+import { JSONHTTPClient } from "../src/agent/http-client.ts";
+import { openWatchStream } from "../src/agent/watch-stream.ts";
 import { type DevAgent, type DevAgentOptions, startDevAgent } from "../src/dev-agent/server.ts";
 import { ErrWatchStreamClosed, SidecarAPIError } from "../src/errors.ts";
-import { openWatchStream } from "../src/watch.ts";
 import { authWireBody } from "./support/fixtures.ts";
 
 const agents: DevAgent[] = [];

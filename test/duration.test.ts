@@ -1,6 +1,6 @@
 /** Go duration strings, as the agent reads drain's `grace_period`. */
 import { describe, expect, it } from "vitest";
-import { parseGoDuration } from "../src/duration.ts";
+import { parseGoDuration } from "../src/agent/duration.ts";
 
 describe("parseGoDuration", () => {
   it.each([

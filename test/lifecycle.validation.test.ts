@@ -1,7 +1,7 @@
 /** createLifecycle refuses a request the agent would refuse, at once, naming every problem. */
 import { describe, expect, it } from "vitest";
+import { InvalidRegistrationError } from "../src/agent/validate.ts";
 import { createLifecycle } from "../src/lifecycle.ts";
-import { InvalidRegistrationError } from "../src/validate.ts";
 import { authRequest } from "./support/fixtures.ts";
 
 describe("lifecycle: request validation", () => {

@@ -1,7 +1,7 @@
 /** What each SSE frame kind of protocol.md means, one parsed frame at a time. */
 import { describe, expect, it } from "vitest";
+import { toConnectionEvent } from "../src/agent/watch-frames.ts";
 import { WatchEventParseError } from "../src/errors.ts";
-import { toConnectionEvent } from "../src/watch-frames.ts";
 
 describe("toConnectionEvent", () => {
   it("reads a legacy `event: connected` / `data: ok` as connected, keeping `ok` as the message", () => {

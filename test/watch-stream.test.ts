@@ -3,13 +3,13 @@ import type { Socket } from "node:net";
 import { Agent, buildConnector } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ConnectionEvent } from "../machines/types.ts";
+import { openWatchStream, type WatchStreamOptions } from "../src/agent/watch-stream.ts";
 import {
   AgentUnreachableError,
   ErrWatchStreamClosed,
   WatchEventParseError,
   WatchHTTPStatusError,
 } from "../src/errors.ts";
-import { openWatchStream, type WatchStreamOptions } from "../src/watch.ts";
 import { TestAgent } from "./support/agent.ts";
 import { eventually } from "./support/lifecycle-harness.ts";
 

@@ -6,10 +6,10 @@ import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import type { RegisterRequest } from "../../machines/types.ts";
+import { registerRequestProblems } from "../agent/validate.ts";
 import { DefaultAdminBaseURL, DefaultShutdownTimeout } from "../defaults.ts";
 import { DecodeError, decodeRegisterFields, type RegisterFields } from "../dev-agent/decode.ts";
 import { resolveOptions } from "../options.ts";
-import { registerRequestProblems } from "../validate.ts";
 import { asUsageError, integerFlag, UsageError } from "./command.ts";
 
 export const RUN_HELP = `Usage: sidecar-lifecycle run [options] -- <command> [args...]

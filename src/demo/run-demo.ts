@@ -7,9 +7,9 @@ import { newGreeterServer } from "../../examples/greeter-server.ts";
 import { clockStamp } from "../cli/command.ts";
 import { logTransitions } from "../cli/transition-log.ts";
 import { startDevAgent } from "../dev-agent/server.ts";
+import type { LocalRuntimeOptions } from "../go/runtime.ts";
 import type { CreateLifecycleOptions, Lifecycle, LifecycleStatus } from "../lifecycle.ts";
 import { freePort } from "../port-probe.ts";
-import type { LocalRuntimeOptions } from "../runtime.ts";
 import { finalView } from "./final-view.ts";
 
 export interface DemoOptions {

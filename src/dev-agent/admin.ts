@@ -3,7 +3,7 @@
  * change the store. Returns the answer and a line for the agent's log; no HTTP here.
  */
 import type { RegisterRequest } from "../../machines/types.ts";
-import { registerRequestProblems } from "../validate.ts";
+import { registerRequestProblems } from "../agent/validate.ts";
 import { DecodeError, decodeInstance, decodeRegister } from "./decode.ts";
 import type { Answer } from "./http-io.ts";
 import { gracePeriodOf, instanceProblems } from "./rules.ts";

@@ -1,10 +1,10 @@
 /**
  * The agent's rules for drain and deregister (protocol.md), with its exact error texts. The
  * register rules are shared with the library's local check: `registerRequestProblems` in
- * src/validate.ts. The dev agent answers the first problem, as the agent does.
+ * src/agent/validate.ts. The dev agent answers the first problem, as the agent does.
  */
-import { parseGoDuration } from "../duration.ts";
-import { validPort } from "../validate.ts";
+import { parseGoDuration } from "../agent/duration.ts";
+import { validPort } from "../agent/validate.ts";
 
 /** The agent's default when `grace_period` is empty. */
 export const AGENT_DEFAULT_GRACE_PERIOD = "20s";

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { RegisterRequest } from "../../machines/types.ts";
-import { toWireRegister } from "../client.ts";
+import { toWireRegister } from "../agent/http-client.ts";
 
 export type ServiceState = "Registered" | "Draining" | "Deregistered";
 

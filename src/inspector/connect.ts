@@ -6,7 +6,7 @@
  * after `stop()`, which would keep a finished service's process alive.
  */
 
-import WebSocket from "ws";
+import type WebSocket from "ws";
 import type { ActorOptions, AnyActorLogic, InspectionEvent } from "xstate";
 
 export const InspectEnv = "SIDECAR_LIFECYCLE_INSPECT";
@@ -22,6 +22,9 @@ export interface ServiceInspector {
 }
 
 const maxQueued = 1000;
+/** WebSocket ready states (the WHATWG values `ws` uses), so `ws` need not load to read them. */
+const CONNECTING = 0;
+const OPEN = 1;
 const reconnectDelay = 1000;
 
 /** Checks an inspector address: a ws:// or wss:// URL. */
@@ -47,14 +50,17 @@ class InspectorSocket {
   #warnedDropping = false;
   readonly #queue: string[] = [];
 
+  /** `ws`, loaded on first use: a service that does not inspect never loads it. */
+  webSocket: typeof WebSocket | undefined;
+
   constructor(
     readonly url: string,
     private readonly warn: (message: string) => void,
   ) {}
 
   start() {
-    if (this.#stopped || this.#socket) return;
-    const socket = new WebSocket(this.url);
+    if (this.#stopped || this.#socket || !this.webSocket) return;
+    const socket = new this.webSocket(this.url);
     this.#socket = socket;
     socket.on("open", () => {
       this.#warnedDropping = false;
@@ -71,7 +77,7 @@ class InspectorSocket {
   }
 
   send(message: string) {
-    if (this.#socket?.readyState === WebSocket.OPEN) {
+    if (this.#socket?.readyState === OPEN) {
       this.#socket.send(message);
       return;
     }
@@ -87,8 +93,8 @@ class InspectorSocket {
     this.#stopped = true;
     clearTimeout(this.#timer);
     const socket = this.#socket;
-    if (socket?.readyState === WebSocket.OPEN) socket.close();
-    else if (socket?.readyState === WebSocket.CONNECTING) socket.terminate();
+    if (socket?.readyState === OPEN) socket.close();
+    else if (socket?.readyState === CONNECTING) socket.terminate();
   }
 }
 
@@ -107,8 +113,9 @@ export function connectInspector(url: string, warn: (message: string) => void): 
     setTimeout(() => socket.stop(), 0);
   };
 
-  import("@statelyai/inspect").then(
-    ({ createInspector }) => {
+  Promise.all([import("@statelyai/inspect"), import("ws")]).then(
+    ([{ createInspector }, ws]) => {
+      socket.webSocket = ws.default;
       const inspector = createInspector(
         {
           start: () => socket.start(),

@@ -1,8 +1,8 @@
 /** Shared pieces of the go-api suites: a sample registration, fast runtime options, free ports. */
 import { waitFor } from "xstate";
 import { lifecycleStateName } from "../../machines/state-name.ts";
-import type { ServiceRegistration } from "../../src/registration.ts";
-import type { LocalRuntimeOptions } from "../../src/runtime.ts";
+import type { ServiceRegistration } from "../../src/go/registration.ts";
+import type { LocalRuntimeOptions } from "../../src/go/runtime.ts";
 import type { TestAgent } from "./agent.ts";
 
 /** protocol.md's example service as a ServiceRegistration. */

@@ -9,7 +9,7 @@ import { deepStrictEqual } from "node:assert/strict";
 import type { AnyMachineSnapshot } from "xstate";
 import { lifecycleStateName } from "../../machines/state-name.ts";
 import type { DeregisterRequest, DrainRequest, RegisterRequest } from "../../machines/types.ts";
-import { JSONHTTPClient } from "../../src/client.ts";
+import { JSONHTTPClient } from "../../src/agent/http-client.ts";
 import { createLifecycle, type Lifecycle, type LifecycleStatus } from "../../src/lifecycle.ts";
 import {
   generatedAt,

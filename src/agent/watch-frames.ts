@@ -3,8 +3,8 @@
  * Pure: eventsource-parser does the SSE parsing, this only reads what a frame means.
  */
 import type { EventSourceMessage } from "eventsource-parser";
-import type { ConnectionEvent } from "../machines/types.ts";
-import { WatchEventParseError } from "./errors.ts";
+import type { ConnectionEvent } from "../../machines/types.ts";
+import { WatchEventParseError } from "../errors.ts";
 
 function text(value: unknown): string {
   return typeof value === "string" ? value : "";

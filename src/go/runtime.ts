@@ -2,16 +2,16 @@
  * Go's `LocalRuntime`: the client, the watch source, the controller (which holds the chart)
  * and the runner, assembled for one service. Exposes the running XState actor.
  */
-import type { Client } from "./client.ts";
-import { JSONHTTPClient } from "./client.ts";
-import { Controller } from "./controller.ts";
+import type { Client } from "../agent/http-client.ts";
+import { JSONHTTPClient } from "../agent/http-client.ts";
 import {
   DefaultAdminBaseURL,
   DefaultReconnectInterval,
   DefaultRequestTimeout,
   DefaultWatchPath,
-} from "./defaults.ts";
-import { type RuntimeOptions, resolveOptions } from "./options.ts";
+} from "../defaults.ts";
+import { type RuntimeOptions, resolveOptions } from "../options.ts";
+import { Controller } from "./controller.ts";
 import {
   type DescriptorProvider,
   type ServiceRegistration,

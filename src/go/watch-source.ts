@@ -3,12 +3,12 @@
  * chart's own reconnect and liveness logic consume any of them through `eventSourceStream`.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { failureOf } from "../machines/errors.ts";
-import type { ConnectionEvent } from "../machines/types.ts";
-import type { OpenStream } from "./actors.ts";
-import { DefaultMaxFrameSize, DefaultReconnectInterval } from "./defaults.ts";
-import { ErrWatchStreamClosed, ErrWatchURLRequired } from "./errors.ts";
-import { openWatchStream } from "./watch.ts";
+import { failureOf } from "../../machines/errors.ts";
+import type { ConnectionEvent } from "../../machines/types.ts";
+import type { OpenStream } from "../actors.ts";
+import { openWatchStream } from "../agent/watch-stream.ts";
+import { DefaultMaxFrameSize, DefaultReconnectInterval } from "../defaults.ts";
+import { ErrWatchStreamClosed, ErrWatchURLRequired } from "../errors.ts";
 
 /**
  * A source of connection events (Go `EventSource`). `onActivity`, when the source supports it,

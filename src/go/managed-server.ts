@@ -4,19 +4,19 @@
  * bounds it with its shutdown deadline; this facade starts things, gates readiness, and names
  * the stage a failure came from.
  */
-import { SidecarLifecycleError } from "../machines/errors.ts";
-import { lifecycleStateName } from "../machines/state-name.ts";
-import { LifecycleFinishedError } from "./controller.ts";
+import { SidecarLifecycleError } from "../../machines/errors.ts";
+import { lifecycleStateName } from "../../machines/state-name.ts";
 import {
   ManagedServerStageAgentShutdown,
   ManagedServerStageLifecycle,
   ManagedServerStageServe,
   ManagedServerStageShutdown,
-} from "./defaults.ts";
-import { type LifecycleRunError, ShutdownTimeoutError } from "./errors.ts";
-import { waitForPort } from "./port-probe.ts";
+} from "../defaults.ts";
+import { type LifecycleRunError, ShutdownTimeoutError } from "../errors.ts";
+import { waitForPort } from "../port-probe.ts";
+import { onTerminationSignals } from "../signals.ts";
+import { LifecycleFinishedError } from "./controller.ts";
 import type { ServiceLifecycle } from "./service-lifecycle.ts";
-import { onTerminationSignals } from "./signals.ts";
 
 export type ManagedServerStage =
   | typeof ManagedServerStageLifecycle

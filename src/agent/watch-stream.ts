@@ -6,15 +6,15 @@
 import { STATUS_CODES } from "node:http";
 import { createParser } from "eventsource-parser";
 import { type Dispatcher, request } from "undici";
-import { errorMessageOf } from "../machines/errors.ts";
-import type { ConnectionEvent } from "../machines/types.ts";
-import { DefaultMaxFrameSize } from "./defaults.ts";
+import { errorMessageOf } from "../../machines/errors.ts";
+import type { ConnectionEvent } from "../../machines/types.ts";
+import { DefaultMaxFrameSize } from "../defaults.ts";
 import {
   AgentUnreachableError,
   ErrWatchStreamClosed,
   WatchEventParseError,
   WatchHTTPStatusError,
-} from "./errors.ts";
+} from "../errors.ts";
 import { toConnectionEvent } from "./watch-frames.ts";
 
 export interface WatchStreamOptions {

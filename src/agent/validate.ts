@@ -2,8 +2,8 @@
  * The agent's own `/register` rules (protocol.md), checked before any request leaves, so a
  * request the agent would refuse fails locally with one error naming every problem.
  */
-import { SidecarLifecycleError } from "../machines/errors.ts";
-import type { RegisterRequest } from "../machines/types.ts";
+import { SidecarLifecycleError } from "../../machines/errors.ts";
+import type { RegisterRequest } from "../../machines/types.ts";
 
 /** A registration the agent would refuse; `problems` uses the agent's own wording. */
 export class InvalidRegistrationError extends SidecarLifecycleError {

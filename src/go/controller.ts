@@ -5,21 +5,21 @@
  * at least every `livenessTimeout` ms, or the chart counts the agent as hung and disconnects.
  */
 import { type AnyMachineSnapshot, toPromise, waitFor } from "xstate";
-import { SidecarLifecycleError } from "../machines/errors.ts";
-import type { LifecycleEvent, LifecycleOutput } from "../machines/lifecycle.machine.ts";
-import { type LifecycleStateName, lifecycleStateName } from "../machines/state-name.ts";
-import type { ConnectionEvent, RegisterRequest } from "../machines/types.ts";
-import type { OpenStream } from "./actors.ts";
-import type { Client } from "./client.ts";
-import { parseGoDuration } from "./duration.ts";
-import { ErrWatchStreamClosed } from "./errors.ts";
+import { SidecarLifecycleError } from "../../machines/errors.ts";
+import type { LifecycleEvent, LifecycleOutput } from "../../machines/lifecycle.machine.ts";
+import { type LifecycleStateName, lifecycleStateName } from "../../machines/state-name.ts";
+import type { ConnectionEvent, RegisterRequest } from "../../machines/types.ts";
+import type { OpenStream } from "../actors.ts";
+import { parseGoDuration } from "../agent/duration.ts";
+import type { Client } from "../agent/http-client.ts";
+import { ErrWatchStreamClosed } from "../errors.ts";
 import {
   type CreateLifecycleOptions,
   createLifecycle,
   type Lifecycle,
   type LifecycleStatus,
-} from "./lifecycle.ts";
-import type { ErrorHandler, RuntimeOptions } from "./options.ts";
+} from "../lifecycle.ts";
+import type { ErrorHandler, RuntimeOptions } from "../options.ts";
 import type { DescriptorProvider } from "./registration.ts";
 import { type EventSource, eventSourceStream } from "./watch-source.ts";
 

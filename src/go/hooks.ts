@@ -1,6 +1,6 @@
 /** Go's `LifecycleHooks`: a ServiceLifecycle shaped for a host framework's start / stop hooks. */
-import type { LifecycleRunError } from "./errors.ts";
-import type { LifecycleStatus } from "./lifecycle.ts";
+import type { LifecycleRunError } from "../errors.ts";
+import type { LifecycleStatus } from "../lifecycle.ts";
 import type { ServiceLifecycle } from "./service-lifecycle.ts";
 
 /** Go `LifecycleHookOptions`. */

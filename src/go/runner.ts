@@ -4,9 +4,9 @@
  * waits for the chart to finish.
  */
 import { toPromise } from "xstate";
+import { LifecycleRunError } from "../errors.ts";
+import type { ErrorHandler } from "../options.ts";
 import { type Controller, LifecycleFinishedError } from "./controller.ts";
-import { LifecycleRunError } from "./errors.ts";
-import type { ErrorHandler } from "./options.ts";
 import type { EventSource } from "./watch-source.ts";
 
 export interface RunOptions {

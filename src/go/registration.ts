@@ -3,9 +3,14 @@
  * RegisterRequest: trimmed strings, the reference's fallbacks, sorted methods, and the agent's
  * rules checked at construction so a bad description never reaches the agent.
  */
-import type { RegisterRequest } from "../machines/types.ts";
+import type { RegisterRequest } from "../../machines/types.ts";
+import {
+  describeService,
+  InvalidRegistrationError,
+  registerRequestProblems,
+  validPort,
+} from "../agent/validate.ts";
 import { DefaultServiceWeight, type ServiceNode } from "./models.ts";
-import { describeService, InvalidRegistrationError, registerRequestProblems, validPort } from "./validate.ts";
 
 /** Builds the full register request of a service (Go `DescriptorProvider`). */
 export interface DescriptorProvider {

@@ -3,13 +3,13 @@
  * goes to the one chart; start() is idempotent and hands back the async errors.
  */
 
-import { failureOf } from "../machines/errors.ts";
-import type { LifecycleStateName } from "../machines/state-name.ts";
+import { failureOf } from "../../machines/errors.ts";
+import type { LifecycleStateName } from "../../machines/state-name.ts";
+import { LifecycleRunError } from "../errors.ts";
+import { type LifecycleStatus, onStateChange } from "../lifecycle.ts";
 import { checkGracePeriod } from "./controller.ts";
 import { ErrorQueue } from "./error-queue.ts";
-import { LifecycleRunError } from "./errors.ts";
 import { type GRPCDescriptorOptions, newServiceRegistrationFromGRPC } from "./grpc.ts";
-import { type LifecycleStatus, onStateChange } from "./lifecycle.ts";
 import type { ServiceRegistration } from "./registration.ts";
 import { ServiceRegistrationProvider } from "./registration.ts";
 import {

@@ -4,9 +4,9 @@
  * own text in either response shape (plain `{error}` or the newer envelope).
  */
 import { Pool } from "undici";
-import type { DeregisterRequest, DrainRequest, RegisterRequest } from "../machines/types.ts";
-import { DefaultAdminBaseURL, DefaultRequestTimeout } from "./defaults.ts";
-import { type AgentOperation, AgentUnreachableError, SidecarAPIError } from "./errors.ts";
+import type { DeregisterRequest, DrainRequest, RegisterRequest } from "../../machines/types.ts";
+import { DefaultAdminBaseURL, DefaultRequestTimeout } from "../defaults.ts";
+import { type AgentOperation, AgentUnreachableError, SidecarAPIError } from "../errors.ts";
 
 /** What the lifecycle needs from the agent (Go `Client`). */
 export interface Client {
