@@ -1,7 +1,8 @@
 /**
  * register / drain / deregister over one undici Pool to the agent (keep-alive), JSON bodies
  * with protocol.md's snake_case keys, a per-request timeout, and errors that carry the agent's
- * own text in either response shape (plain `{error}` or the newer envelope).
+ * own text in either response shape (plain `{error}` or the newer envelope). `HttpClient` is the
+ * transport both contracts share; `JSONHTTPClient` adds the v1 calls.
  */
 import { Pool } from "undici";
 import type { DeregisterRequest, DrainRequest, RegisterRequest } from "../../machines/types.ts";
@@ -69,7 +70,12 @@ async function readCapped(body: AsyncIterable<Buffer>): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-export class JSONHTTPClient implements Client {
+/**
+ * JSON over HTTP to the agent's admin API on one undici Pool (Go v0.3 `HttpClient`): keep-alive,
+ * a per-request timeout, the agent's own text in every error. Both contracts' clients post
+ * through it.
+ */
+export class HttpClient {
   readonly baseURL: string;
   readonly timeout: number;
   readonly #pool: Pool;
@@ -92,25 +98,19 @@ export class JSONHTTPClient implements Client {
     this.#basePath = url.pathname.replace(/\/+$/, "");
   }
 
-  async register(request: RegisterRequest, signal?: AbortSignal): Promise<void> {
-    await this.#post("register", toWireRegister(request), signal);
-  }
-
-  async drain(request: DrainRequest, signal?: AbortSignal): Promise<void> {
-    await this.#post(
-      "drain",
-      { name: request.name, port: request.port, grace_period: request.gracePeriod },
-      signal,
-    );
-  }
-
-  async deregister(request: DeregisterRequest, signal?: AbortSignal): Promise<void> {
-    await this.#post("deregister", { name: request.name, port: request.port }, signal);
-  }
-
   /** Closes the pooled connections; pending calls finish first. */
   close(): Promise<void> {
     return this.#pool.close();
+  }
+
+  /** Drops the pooled connections at once, failing what is still queued (the way out is over). */
+  destroy(): Promise<void> {
+    return this.#pool.destroy();
+  }
+
+  /** POSTs `body` as JSON to `/<operation>`; resolves with the agent's payload, rejects with its text (Go `PostJSON`). */
+  async postJSON(operation: AgentOperation, body: unknown, signal?: AbortSignal): Promise<unknown> {
+    return this.#post(operation, body, signal);
   }
 
   async #post(operation: AgentOperation, body: unknown, signal?: AbortSignal): Promise<unknown> {
@@ -137,5 +137,24 @@ export class JSONHTTPClient implements Client {
           : String(error);
       throw new AgentUnreachableError(operation, url, reason, error);
     }
+  }
+}
+
+/** The v1 contract's calls (Go v0.0.8 `JSONHTTPClient`): flat register body, drain and deregister by name + port. */
+export class JSONHTTPClient extends HttpClient implements Client {
+  async register(request: RegisterRequest, signal?: AbortSignal): Promise<void> {
+    await this.postJSON("register", toWireRegister(request), signal);
+  }
+
+  async drain(request: DrainRequest, signal?: AbortSignal): Promise<void> {
+    await this.postJSON(
+      "drain",
+      { name: request.name, port: request.port, grace_period: request.gracePeriod },
+      signal,
+    );
+  }
+
+  async deregister(request: DeregisterRequest, signal?: AbortSignal): Promise<void> {
+    await this.postJSON("deregister", { name: request.name, port: request.port }, signal);
   }
 }
