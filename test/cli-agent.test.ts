@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { firstInterrupt } from "../src/cli/command.ts";
 import { runCli, startTestDevAgent } from "./support/cli.ts";
+import { authWireBody } from "./support/fixtures.ts";
 
 describe("sidecar-lifecycle agent", () => {
   it("serves the protocol with the given flags, logs calls, stops on SIGTERM with exit 0", async () => {
@@ -11,7 +12,11 @@ describe("sidecar-lifecycle agent", () => {
     expect(run.stdout()).toContain("in memory only: no Consul, no Envoy");
     expect(run.stdout()).toContain("bound to loopback only");
 
-    const answer = await fetch(`${url}/drain`, { method: "POST", body: '{"name":"auth","port":9090}' });
+    const answer = await fetch(`${url}/drain`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"name":"auth","port":9090}',
+    });
     expect(answer.status).toBe(400);
     expect(await answer.json()).toMatchObject({
       success: false,
@@ -38,6 +43,31 @@ describe("sidecar-lifecycle agent", () => {
         '  - --protocol must be "legacy" or "structured", got "v2"',
       ].join("\n"),
     );
+  });
+
+  it("--not-ready-for: /readyz and /register answer 503 not_ready, then the agent becomes ready", async () => {
+    const waiting = runCli(["agent", "--port", "0", "--not-ready-for", "600000"]);
+    await waiting.waitForOutput(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    expect(waiting.stdout()).toContain(
+      "not ready for 600000 ms: /readyz and /register answer 503 not_ready until then",
+    );
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(waiting.stdout())?.[1] as string;
+    expect((await fetch(`${url}/readyz`)).status).toBe(503);
+    const register = await fetch(`${url}/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(authWireBody),
+    });
+    expect(register.status).toBe(503);
+
+    const soon = runCli(["agent", "--port", "0", "--not-ready-for", "50"]);
+    await soon.waitForOutput(/ready: \/readyz answers 200, registers are taken/);
+    const soonURL = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(soon.stdout())?.[1] as string;
+    expect(await (await fetch(`${soonURL}/readyz`)).json()).toEqual({ status: "ready", ready: true });
+
+    const bad = runCli(["agent", "--not-ready-for", "0"]);
+    expect(await bad.exited).toBe(2);
+    expect(bad.stderr()).toContain('--not-ready-for must be an integer >= 1, got "0"');
   });
 
   it("exits 1 with a clear line when the port is taken", async () => {

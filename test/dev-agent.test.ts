@@ -3,7 +3,7 @@ import { JSONHTTPClient } from "../src/agent/http-client.ts";
 import { openWatchStream } from "../src/agent/watch-stream.ts";
 import { type DevAgent, type DevAgentOptions, startDevAgent } from "../src/dev-agent/server.ts";
 import { ErrWatchStreamClosed, SidecarAPIError } from "../src/errors.ts";
-import { authWireBody } from "./support/fixtures.ts";
+import { authRequest, authWireBody } from "./support/fixtures.ts";
 
 const agents: DevAgent[] = [];
 
@@ -544,5 +544,131 @@ describe("dev agent: binding and options", () => {
       { method: "GET", path: "/healthz", query: "from=test", status: 200, error: undefined },
     ]);
     expect(target.calls[0]?.body).toMatchObject({ weight: 0 });
+  });
+});
+
+/** A /watch stream read one SSE frame at a time, so a test can act between frames. */
+async function openWatch(target: DevAgent) {
+  const controller = new AbortController();
+  const response = await fetch(`${target.url}/watch`, { signal: controller.signal });
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  return {
+    async next(): Promise<string> {
+      while (!text.includes("\n\n")) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error("the watch stream ended");
+        text += decoder.decode(value, { stream: true });
+      }
+      const end = text.indexOf("\n\n");
+      const frame = text.slice(0, end);
+      text = text.slice(end + 2);
+      return frame;
+    },
+    close: () => controller.abort(),
+  };
+}
+
+describe("dev agent: readiness (protocol.md, Readiness)", () => {
+  it("/readyz: 200 when ready, 503 not_ready when not, in the plain and the envelope shape", async () => {
+    const ready = await agent();
+    const answer = await fetch(`${ready.url}/readyz`);
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toEqual({ status: "ready", ready: true });
+    const text = "agent not ready: it is starting (dev agent: ready is false); retry later";
+    const plain = await agent({ ready: false });
+    const refused = await fetch(`${plain.url}/readyz`);
+    expect(refused.status).toBe(503);
+    expect(await refused.json()).toEqual({ error: text });
+    const wrapped = await agent({ ready: false, envelope: true });
+    const enveloped = await fetch(`${wrapped.url}/readyz`);
+    expect(enveloped.status).toBe(503);
+    expect(await enveloped.json()).toMatchObject({ success: false, code: "not_ready", message: text });
+    expect((await fetch(`${plain.url}/healthz`)).status).toBe(200);
+  });
+
+  it("refuses /register with 503 not_ready while not ready, takes it after setReady(true)", async () => {
+    const lines: string[] = [];
+    const target = await agent({ ready: false, envelope: true, log: (line) => lines.push(line) });
+    expect(target.ready).toBe(false);
+    const refused = await post(target, "/register", valid);
+    expect(refused.status).toBe(503);
+    expect(refused.body).toMatchObject({ success: false, code: "not_ready" });
+    expect(target.services()).toEqual([]);
+    expect(target.callsTo("/register")[0]).toMatchObject({ status: 503, body: valid });
+    target.setReady(true);
+    expect((await post(target, "/register", valid)).status).toBe(200);
+    expect(lines).toEqual([
+      "register refused: agent not ready: it is starting (dev agent: ready is false); retry later",
+      "ready: /readyz answers 200, registers are taken",
+      expect.stringMatching(/^register auth:9090 → Registered/),
+    ]);
+    // Not ready again: drain and deregister still work, only registers wait.
+    target.setReady(false);
+    expect((await fetch(`${target.url}/readyz`)).status).toBe(503);
+    expect((await post(target, "/deregister", { name: "auth", port: 9090 })).status).toBe(200);
+    expect(() => target.setReady("yes" as unknown as boolean)).toThrow("setReady takes a boolean, got yes");
+  });
+
+  it("the library's client sees the refusal with the agent's text (and would retry it)", async () => {
+    const target = await agent({ ready: false });
+    const client = new JSONHTTPClient(target.url, 2_000);
+    try {
+      const error = await client.register(authRequest()).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(SidecarAPIError);
+      expect((error as Error).message).toContain("agent not ready: it is starting");
+      target.setReady(true);
+      await client.register(authRequest());
+      expect(target.services()).toHaveLength(1);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("structured frames carry readiness; a change reaches open streams at once as a heartbeat", async () => {
+    // Heartbeats a minute apart: a heartbeat frame within the test comes from the change.
+    const target = await agent({ ready: false, heartbeatMs: 60_000 });
+    const stream = await openWatch(target);
+    try {
+      expect(dataOf(await stream.next())).toMatchObject({
+        event: "connected",
+        status: "starting",
+        lifecycle_state: "starting",
+        ready: false,
+      });
+      target.setReady(true);
+      const ready = await stream.next();
+      expect(ready).toMatch(/^id: 2\nevent: heartbeat\n/);
+      expect(dataOf(ready)).toMatchObject({
+        event: "heartbeat",
+        message: "ready",
+        status: "ready",
+        lifecycle_state: "serving",
+        ready: true,
+      });
+      target.setReady(true); // no change, no frame
+      target.setReady(false);
+      expect(dataOf(await stream.next())).toMatchObject({
+        event: "heartbeat",
+        message: "not ready: starting",
+        status: "starting",
+        ready: false,
+      });
+    } finally {
+      stream.close();
+    }
+  });
+
+  it("legacy frames carry nothing about readiness, and a change sends them nothing", async () => {
+    const target = await agent({ ready: false, protocol: "legacy", heartbeatMs: 60_000 });
+    const stream = await openWatch(target);
+    expect(await stream.next()).toBe("event: connected\ndata: ok");
+    target.setReady(true);
+    target.setReady(false);
+    // The restart ends the stream: anything the changes had written would be read before the end.
+    await target.restart();
+    await expect(stream.next()).rejects.toThrow("the watch stream ended");
+    expect(target.ready).toBe(false);
   });
 });

@@ -1,7 +1,8 @@
 /** `sidecar-lifecycle agent`: the dev sidecar agent in the foreground until SIGINT/SIGTERM. */
 import { parseArgs } from "node:util";
 import { devAgentBanner } from "../dev-agent/banner.ts";
-import { isLoopback, startDevAgent } from "../dev-agent/server.ts";
+import { isLoopback } from "../dev-agent/options.ts";
+import { startDevAgent } from "../dev-agent/server.ts";
 import {
   asUsageError,
   clockStamp,
@@ -14,7 +15,8 @@ import {
 export const AGENT_HELP = `Usage: sidecar-lifecycle agent [options]
 
 Runs a dev sidecar agent that speaks the agent's local admin protocol (register, drain,
-deregister, /watch, /healthz, /debug/services), in memory: no Consul, no Envoy.
+deregister, /watch, /healthz, /readyz, /debug/services), in memory: no Consul, no Envoy.
+Web pages are refused (a foreign Host, any Origin, admin POSTs not sent as application/json).
 
 Options:
   --host <address>        address to bind (default 127.0.0.1; non-loopback needs --allow-remote)
@@ -23,6 +25,8 @@ Options:
                           (event: connected / data: ok, then ": heartbeat" comments)
   --heartbeat <ms>        heartbeat interval on /watch (default 5000)
   --envelope              wrap answers in {success, code, message, data, generated_at}
+  --not-ready-for <ms>    start not ready (/readyz and /register answer 503 not_ready,
+                          /watch frames say "starting") and become ready after that long
   --allow-remote          allow a non-loopback --host (the agent has no authentication)
   --quiet                 print only the banner, not each call
   -h, --help              show this help
@@ -42,6 +46,7 @@ function parse(argv: string[]) {
           protocol: { type: "string", default: "structured" },
           heartbeat: { type: "string", default: "5000" },
           envelope: { type: "boolean", default: false },
+          "not-ready-for": { type: "string" },
           "allow-remote": { type: "boolean", default: false },
           quiet: { type: "boolean", default: false },
           help: { type: "boolean", short: "h", default: false },
@@ -56,6 +61,9 @@ function parse(argv: string[]) {
   const heartbeat = integerFlag("heartbeat", values.heartbeat, 1);
   if (typeof port === "string") problems.push(port);
   if (typeof heartbeat === "string") problems.push(heartbeat);
+  const notReadyFor =
+    values["not-ready-for"] === undefined ? 0 : integerFlag("not-ready-for", values["not-ready-for"], 1);
+  if (typeof notReadyFor === "string") problems.push(notReadyFor);
   if (values.protocol !== "legacy" && values.protocol !== "structured") {
     problems.push(`--protocol must be "legacy" or "structured", got "${values.protocol}"`);
   }
@@ -68,6 +76,7 @@ function parse(argv: string[]) {
   return {
     help: values.help,
     quiet: values.quiet,
+    notReadyForMs: notReadyFor as number,
     options: {
       host: values.host,
       port: port as number,
@@ -75,6 +84,7 @@ function parse(argv: string[]) {
       heartbeatMs: heartbeat as number,
       envelope: values.envelope,
       allowRemote: values["allow-remote"],
+      ready: notReadyFor === 0,
     },
   };
 }
@@ -98,8 +108,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`sidecar-lifecycle agent: cannot start: ${reason}\n`);
     return 1;
   }
-  process.stdout.write(`${devAgentBanner(agent, parsed.options.heartbeatMs)}\n`);
+  process.stdout.write(`${devAgentBanner(agent, parsed.options.heartbeatMs, parsed.notReadyForMs)}\n`);
+  const readyLater = parsed.notReadyForMs
+    ? setTimeout(() => agent.setReady(true), parsed.notReadyForMs)
+    : undefined;
   const signal = await firstInterrupt();
+  clearTimeout(readyLater);
   process.stdout.write(`${clockStamp()}  ${signal}: stopping the dev agent\n`);
   await agent.close();
   return 0;

@@ -1,7 +1,9 @@
 /** What the dev agent says about itself when it starts: where, how, and what it is not. */
-import { type DevAgent, isLoopback } from "./server.ts";
+import { isLoopback } from "./options.ts";
+import type { DevAgent } from "./server.ts";
 
-export function devAgentBanner(agent: DevAgent, heartbeatMs: number): string {
+/** `notReadyForMs`: how long it stays not ready from now (0: ready). */
+export function devAgentBanner(agent: DevAgent, heartbeatMs: number, notReadyForMs = 0): string {
   return [
     `sidecar-lifecycle dev agent listening on ${agent.url}`,
     `  watch: ${agent.protocol} frames, heartbeat every ${heartbeatMs} ms; answers: ${agent.envelope ? "envelope" : "plain"} JSON`,
@@ -9,6 +11,10 @@ export function devAgentBanner(agent: DevAgent, heartbeatMs: number): string {
     isLoopback(agent.host)
       ? "  no authentication: bound to loopback only (--allow-remote to change that)"
       : `  WARNING: no authentication and bound to ${agent.host}: anyone who reaches it can register services`,
-    "  POST /register /drain /deregister · GET /watch /healthz /debug/services",
+    ...(notReadyForMs > 0
+      ? [`  not ready for ${notReadyForMs} ms: /readyz and /register answer 503 not_ready until then`]
+      : []),
+    "  refuses web pages: a foreign Host, any Origin, admin POSTs not sent as application/json",
+    "  POST /register /drain /deregister · GET /watch /healthz /readyz /debug/services",
   ].join("\n");
 }

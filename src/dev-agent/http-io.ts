@@ -31,8 +31,10 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
 const CODES: Record<number, string> = {
   200: "OK",
   400: "INVALID_ARGUMENT",
+  403: "FORBIDDEN",
   404: "NOT_FOUND",
   405: "METHOD_NOT_ALLOWED",
+  415: "UNSUPPORTED_MEDIA_TYPE",
   500: "INTERNAL",
 };
 

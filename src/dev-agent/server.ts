@@ -6,42 +6,20 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { RegisterRequest } from "../../machines/types.ts";
-import { DefaultAdminBaseURL } from "../defaults.ts";
 import { type AdminPath, handleAdmin } from "./admin.ts";
+import { CallLog, type DevAgentCall } from "./call-log.ts";
 import { Conditions } from "./conditions.ts";
 import { type Answer, MAX_BODY_BYTES, readBody, send } from "./http-io.ts";
+import { type CheckedOptions, checkOptions, type DevAgentOptions } from "./options.ts";
+import { contentTypeRefusal, hostRefusal, originRefusal } from "./request-guard.ts";
 import { type LocalService, ServiceStore, toWireService } from "./store.ts";
 import { WatchHub, type WatchProtocol } from "./watch-hub.ts";
 
-export interface DevAgentOptions {
-  /** Default 15010 (the agent's own port); 0 picks a free one. */
-  port?: number;
-  /** Default 127.0.0.1. A non-loopback address needs `allowRemote`: the agent has no authentication. */
-  host?: string;
-  allowRemote?: boolean;
-  /** `/watch` frame style. Default `structured`. */
-  protocol?: WatchProtocol;
-  /** Interval of watch heartbeats. Default 5000. */
-  heartbeatMs?: number;
-  /** Wrap every answer in the newer envelope (`success`, `code`, `message`, `data`, `generated_at`). */
-  envelope?: boolean;
-  /** Receives one line per thing the agent does (register, drain, refusals, restarts...). */
-  log?: (line: string) => void;
-}
+export type { DevAgentCall } from "./call-log.ts";
+export { type DevAgentOptions, isLoopback } from "./options.ts";
 
-/** One request the agent answered. */
-export interface DevAgentCall {
-  at: string;
-  method: string;
-  path: string;
-  /** Query string without `?`, "" when none. */
-  query: string;
-  /** Parsed JSON body of admin calls; undefined when absent or unparsable. */
-  body?: unknown;
-  status: number;
-  /** The error text of a refused call. */
-  error?: string;
-}
+/** How many accepted registers `registrations` keeps (the latest). */
+export const REGISTRATIONS_LIMIT = 1000;
 
 export interface DevAgent {
   readonly url: string;
@@ -49,13 +27,17 @@ export interface DevAgent {
   readonly port: number;
   readonly protocol: WatchProtocol;
   readonly envelope: boolean;
-  /** Every request answered, across restarts, in answer order. */
+  /** The latest requests answered (at most 1000; bodies bounded, see CALL_LOG_LIMITS), across restarts, in answer order. */
   readonly calls: readonly DevAgentCall[];
-  /** Every register the agent accepted, across restarts. */
+  /** The latest registers the agent accepted (at most REGISTRATIONS_LIMIT), across restarts. */
   readonly registrations: readonly RegisterRequest[];
   /** How many times `restart()` ran. */
   readonly restarts: number;
   readonly openStreams: number;
+  /** Whether `/readyz` answers 200 and `/register` is taken (see `DevAgentOptions.ready`). */
+  readonly ready: boolean;
+  /** Makes the agent ready or not; open structured `/watch` streams get a heartbeat saying so. */
+  setReady(ready: boolean): void;
   /** Instances held now (Registered or Draining). */
   services(): LocalService[];
   /** Instances deregistered since the last (re)start. */
@@ -70,47 +52,27 @@ export interface DevAgent {
 }
 
 const ADMIN_PATHS: ReadonlySet<string> = new Set(["/register", "/drain", "/deregister"]);
-const GET_PATHS: ReadonlySet<string> = new Set(["/watch", "/healthz", "/debug/services"]);
+const GET_PATHS: ReadonlySet<string> = new Set(["/watch", "/healthz", "/readyz", "/debug/services"]);
 
-export function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
+const NOT_READY = {
+  status: 503,
+  code: "not_ready",
+  error: "agent not ready: it is starting (dev agent: ready is false); retry later",
+} as const satisfies Answer;
 
-function defaultPort(): number {
-  return Number(new URL(DefaultAdminBaseURL).port);
-}
-
-function checkOptions(options: DevAgentOptions) {
-  const port = options.port ?? defaultPort();
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new RangeError(`port must be an integer in 0..65535, got ${port}`);
-  }
-  const host = options.host ?? "127.0.0.1";
-  if (!isLoopback(host) && !options.allowRemote) {
-    throw new Error(
-      `refusing to listen on ${host}: the dev agent has no authentication, so it binds loopback only; ` +
-        "pass allowRemote (--allow-remote) to bind another address",
-    );
-  }
-  const protocol = options.protocol ?? "structured";
-  if (protocol !== "legacy" && protocol !== "structured") {
-    throw new RangeError(`protocol must be "legacy" or "structured", got "${String(protocol)}"`);
-  }
-  const heartbeatMs = options.heartbeatMs ?? 5_000;
-  if (!Number.isFinite(heartbeatMs) || heartbeatMs <= 0) {
-    throw new RangeError(`heartbeatMs must be a positive number of ms, got ${heartbeatMs}`);
-  }
-  return { port, host, protocol, heartbeatMs, envelope: options.envelope ?? false };
+function keepLast<T>(list: T[], item: T, limit: number): void {
+  list.push(item);
+  if (list.length > limit) list.splice(0, list.length - limit);
 }
 
 class DevAgentServer implements DevAgent {
   readonly host: string;
   readonly protocol: WatchProtocol;
   readonly envelope: boolean;
-  readonly calls: DevAgentCall[] = [];
   readonly registrations: RegisterRequest[] = [];
   restarts = 0;
   port: number;
+  readonly #calls = new CallLog();
   readonly #store = new ServiceStore();
   readonly #hub: WatchHub;
   readonly #log: (line: string) => void;
@@ -118,13 +80,19 @@ class DevAgentServer implements DevAgent {
   readonly #conditions = new Conditions("dev agent");
   #server: Server | undefined;
   #startedAt = "";
+  #ready: boolean;
 
-  constructor(options: ReturnType<typeof checkOptions>, log: (line: string) => void) {
+  constructor(options: CheckedOptions, log: (line: string) => void) {
     this.host = options.host;
     this.port = options.port;
     this.protocol = options.protocol;
     this.envelope = options.envelope;
-    this.#hub = new WatchHub({ protocol: options.protocol, heartbeatMs: options.heartbeatMs });
+    this.#ready = options.ready;
+    this.#hub = new WatchHub({
+      protocol: options.protocol,
+      heartbeatMs: options.heartbeatMs,
+      ready: options.ready,
+    });
     this.#log = log;
   }
 
@@ -132,8 +100,29 @@ class DevAgentServer implements DevAgent {
     return `http://${this.host.includes(":") ? `[${this.host}]` : this.host}:${this.port}`;
   }
 
+  get calls(): readonly DevAgentCall[] {
+    return this.#calls.calls;
+  }
+
   get openStreams(): number {
     return this.#hub.openStreams;
+  }
+
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  setReady(ready: boolean): void {
+    if (typeof ready !== "boolean") throw new TypeError(`setReady takes a boolean, got ${String(ready)}`);
+    if (ready === this.#ready) return;
+    this.#ready = ready;
+    this.#hub.setReady(ready);
+    this.#log(
+      ready
+        ? "ready: /readyz answers 200, registers are taken"
+        : "not ready: /readyz and /register answer 503 not_ready",
+    );
+    this.#changed();
   }
 
   services(): LocalService[] {
@@ -200,7 +189,7 @@ class DevAgentServer implements DevAgent {
     this.#conditions.changed();
   }
 
-  #record(req: IncomingMessage, path: string, query: string, answer: Answer, body?: unknown): void {
+  #record(req: IncomingMessage, path: string, query: string, answer: Answer, bodyText?: string): void {
     const call: DevAgentCall = {
       at: new Date().toISOString(),
       method: req.method ?? "",
@@ -208,10 +197,14 @@ class DevAgentServer implements DevAgent {
       query,
       status: answer.status,
     };
-    if (body !== undefined) call.body = body;
     if ("error" in answer) call.error = answer.error;
-    this.calls.push(call);
+    this.#calls.add(call, bodyText);
     this.#changed();
+  }
+
+  /** A request from a web page (foreign Host, any Origin) is answered 403, whatever it asks for. */
+  #forbidden(req: IncomingMessage): string | undefined {
+    return hostRefusal(req.headers.host, this.host, this.port) ?? originRefusal(req.headers.origin);
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -220,20 +213,24 @@ class DevAgentServer implements DevAgent {
     const mark = target.indexOf("?");
     const path = mark === -1 ? target : target.slice(0, mark);
     const query = mark === -1 ? "" : target.slice(mark + 1);
-    const reply = (answer: Answer, body?: unknown, headers = {}) => {
+    const reply = (answer: Answer, bodyText?: string, headers = {}) => {
       send(res, answer, this.envelope, headers);
-      this.#record(req, path, query, answer, body);
+      this.#record(req, path, query, answer, bodyText);
+    };
+    const refuse = (status: number, error: string) => {
+      this.#log(`${req.method} ${path} refused: ${error}`);
+      reply({ status, error });
     };
 
+    const forbidden = this.#forbidden(req);
+    if (forbidden) return refuse(403, forbidden);
     if (ADMIN_PATHS.has(path) || GET_PATHS.has(path)) {
       const wanted = ADMIN_PATHS.has(path) ? "POST" : "GET";
       if (req.method !== wanted) {
         reply(
           { status: 405, error: `method ${req.method} not allowed on ${path}: use ${wanted}` },
           undefined,
-          {
-            allow: wanted,
-          },
+          { allow: wanted },
         );
         return;
       }
@@ -251,21 +248,32 @@ class DevAgentServer implements DevAgent {
       reply({ status: 200, data: { status: "ok" } });
       return;
     }
+    if (path === "/readyz") {
+      reply(this.#ready ? { status: 200, data: { status: "ready", ready: true } } : NOT_READY);
+      return;
+    }
     if (path === "/debug/services") {
       reply({ status: 200, data: this.#debugView() });
       return;
     }
 
+    const unsupported = contentTypeRefusal(req.headers["content-type"]);
+    if (unsupported) return refuse(415, unsupported);
     const body = await readBody(req);
     if ("failed" in body) return;
     if ("tooLarge" in body) {
       reply({ status: 400, error: `request body too large: the limit is ${MAX_BODY_BYTES} bytes (1 MiB)` });
       return;
     }
+    if (path === "/register" && !this.#ready) {
+      this.#log(`register refused: ${NOT_READY.error}`);
+      reply(NOT_READY, body.text);
+      return;
+    }
     const outcome = handleAdmin(this.#store, path as AdminPath, body.text, new Date());
     this.#log(outcome.note);
-    if (outcome.accepted) this.registrations.push(outcome.accepted);
-    reply(outcome.answer, tryParse(body.text));
+    if (outcome.accepted) keepLast(this.registrations, outcome.accepted, REGISTRATIONS_LIMIT);
+    reply(outcome.answer, body.text);
   }
 
   #debugView() {
@@ -274,18 +282,11 @@ class DevAgentServer implements DevAgent {
       started_at: this.#startedAt,
       restarts: this.restarts,
       protocol: this.protocol,
+      ready: this.#ready,
       open_streams: this.#hub.openStreams,
       services: this.#store.held().map(toWireService),
       deregistered: this.#store.deregistered().map(toWireService),
     };
-  }
-}
-
-function tryParse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }
 

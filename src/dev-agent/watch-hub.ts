@@ -1,7 +1,9 @@
 /**
  * The dev agent's `/watch` streams, in either frame style of protocol.md:
  * - legacy: `event: connected` / `data: ok`, then a `: heartbeat` comment every interval;
- * - structured: frames with increasing ids (per agent run) and the JSON payload.
+ * - structured: frames with increasing ids (per agent run) and the JSON payload, which carries
+ *   the agent's readiness (`status` ready/starting, `ready`, `lifecycle_state`); a change of
+ *   readiness is sent at once to every open stream as a heartbeat. Legacy frames carry none.
  */
 import type { ServerResponse } from "node:http";
 
@@ -13,15 +15,28 @@ const MAX_QUEUED_BYTES = 64 * 1024;
 export interface WatchHubOptions {
   protocol: WatchProtocol;
   heartbeatMs: number;
+  ready: boolean;
 }
 
 export class WatchHub {
   readonly #options: WatchHubOptions;
   readonly #streams = new Map<ServerResponse, NodeJS.Timeout>();
   #lastId = 0;
+  #ready: boolean;
 
   constructor(options: WatchHubOptions) {
     this.#options = options;
+    this.#ready = options.ready;
+  }
+
+  /** A readiness change: structured streams hear of it now, in a heartbeat frame. */
+  setReady(ready: boolean): void {
+    if (ready === this.#ready) return;
+    this.#ready = ready;
+    if (this.#options.protocol === "legacy") return;
+    for (const stream of this.#streams.keys()) {
+      this.#write(stream, this.#frame("heartbeat", ready ? "ready" : "not ready: starting"));
+    }
   }
 
   get openStreams(): number {
@@ -68,9 +83,9 @@ export class WatchHub {
       event,
       message: event === "connected" ? "sidecar dev agent connected" : message,
       service: "sidecar-agent",
-      status: "ready",
-      lifecycle_state: "serving",
-      ready: true,
+      status: this.#ready ? "ready" : "starting",
+      lifecycle_state: this.#ready ? "serving" : "starting",
+      ready: this.#ready,
       generated_at: new Date().toISOString(),
     };
     return `id: ${this.#lastId}\nevent: ${event}\ndata: ${JSON.stringify(payload)}\n\n`;
