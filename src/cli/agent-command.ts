@@ -14,8 +14,9 @@ import {
 
 export const AGENT_HELP = `Usage: sidecar-lifecycle agent [options]
 
-Runs a dev sidecar agent that speaks the agent's local admin protocol (register, drain,
-deregister, /watch, /healthz, /readyz, /debug/services), in memory: no Consul, no Envoy.
+Runs a dev sidecar agent that speaks the agent's local admin protocol, contract v1 and v2 on
+the same port (register, drain, deregister, /watch, /healthz, /readyz, /debug/services), in
+memory: no Consul, no Envoy.
 Web pages are refused (a foreign Host, any Origin, admin POSTs not sent as application/json).
 
 Options:

@@ -15,6 +15,6 @@ export function devAgentBanner(agent: DevAgent, heartbeatMs: number, notReadyFor
       ? [`  not ready for ${notReadyForMs} ms: /readyz and /register answer 503 not_ready until then`]
       : []),
     "  refuses web pages: a foreign Host, any Origin, admin POSTs not sent as application/json",
-    "  POST /register /drain /deregister · GET /watch /healthz /readyz /debug/services",
+    "  POST /register /drain /deregister (contract v1 and v2, by the body's shape) · GET /watch /healthz /readyz /debug/services",
   ].join("\n");
 }

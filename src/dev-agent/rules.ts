@@ -1,7 +1,8 @@
 /**
- * The agent's rules for drain and deregister (protocol.md), with its exact error texts. The
- * register rules are shared with the library's local check: `registerRequestProblems` in
- * src/agent/validate.ts. The dev agent answers the first problem, as the agent does.
+ * The agent's rules for drain and deregister (protocol.md, both contracts), with its exact error
+ * texts. The register rules are shared with the library's local checks: `registerRequestProblems`
+ * (src/agent/validate.ts) for v1, `serviceNodeProblems` (src/v2/service-node.ts) for v2. The dev
+ * agent answers the first problem, as the agent does.
  */
 import { parseGoDuration } from "../agent/duration.ts";
 import { validPort } from "../agent/validate.ts";
@@ -14,6 +15,14 @@ export function instanceProblems(name: string, port: number): string[] {
   const problems: string[] = [];
   if (name.trim() === "") problems.push("name is required");
   if (!validPort(port)) problems.push(`port is invalid: ${port}`);
+  return problems;
+}
+
+/** Reasons the agent would refuse a v2 deregister (or the instance part of a v2 drain). */
+export function v2InstanceProblems(appId: string, appInstanceId: string): string[] {
+  const problems: string[] = [];
+  if (appId.trim() === "") problems.push("app_id is required");
+  if (appInstanceId.trim() === "") problems.push("app_instance_id is required");
   return problems;
 }
 

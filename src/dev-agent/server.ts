@@ -1,11 +1,13 @@
 /**
  * The dev sidecar agent: protocol.md on a real node:http server, in memory, for local work,
- * demos and users' own tests. `startDevAgent()` returns a handle that sees every call and can
+ * demos and users' own tests. It speaks contract v1 and v2 on the same port, choosing per
+ * request from the body's shape. `startDevAgent()` returns a handle that sees every call and can
  * restart the agent on the same port (everything forgotten, event ids from 1 again).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { RegisterRequest } from "../../machines/types.ts";
+import type { ServiceNode } from "../v2/types.ts";
 import { type AdminPath, handleAdmin } from "./admin.ts";
 import { CallLog, type DevAgentCall } from "./call-log.ts";
 import { Conditions } from "./conditions.ts";
@@ -18,7 +20,7 @@ import { WatchHub, type WatchProtocol } from "./watch-hub.ts";
 export type { DevAgentCall } from "./call-log.ts";
 export { type DevAgentOptions, isLoopback } from "./options.ts";
 
-/** How many accepted registers `registrations` keeps (the latest). */
+/** How many accepted registers `registrations` and `nodes` keep (the latest). */
 export const REGISTRATIONS_LIMIT = 1000;
 
 export interface DevAgent {
@@ -29,8 +31,10 @@ export interface DevAgent {
   readonly envelope: boolean;
   /** The latest requests answered (at most 1000; bodies bounded, see CALL_LOG_LIMITS), across restarts, in answer order. */
   readonly calls: readonly DevAgentCall[];
-  /** The latest registers the agent accepted (at most REGISTRATIONS_LIMIT), across restarts. */
+  /** The latest v1 registers the agent accepted (at most REGISTRATIONS_LIMIT), across restarts. */
   readonly registrations: readonly RegisterRequest[];
+  /** The latest v2 nodes the agent accepted (at most REGISTRATIONS_LIMIT), across restarts. */
+  readonly nodes: readonly ServiceNode[];
   /** How many times `restart()` ran. */
   readonly restarts: number;
   readonly openStreams: number;
@@ -38,7 +42,7 @@ export interface DevAgent {
   readonly ready: boolean;
   /** Makes the agent ready or not; open structured `/watch` streams get a heartbeat saying so. */
   setReady(ready: boolean): void;
-  /** Instances held now (Registered or Draining). */
+  /** Instances held now (Registered or Draining), of both contracts (`contract` says which). */
   services(): LocalService[];
   /** Instances deregistered since the last (re)start. */
   deregistered(): LocalService[];
@@ -70,6 +74,7 @@ class DevAgentServer implements DevAgent {
   readonly protocol: WatchProtocol;
   readonly envelope: boolean;
   readonly registrations: RegisterRequest[] = [];
+  readonly nodes: ServiceNode[] = [];
   restarts = 0;
   port: number;
   readonly #calls = new CallLog();
@@ -273,6 +278,7 @@ class DevAgentServer implements DevAgent {
     const outcome = handleAdmin(this.#store, path as AdminPath, body.text, new Date());
     this.#log(outcome.note);
     if (outcome.accepted) keepLast(this.registrations, outcome.accepted, REGISTRATIONS_LIMIT);
+    if (outcome.acceptedNode) keepLast(this.nodes, outcome.acceptedNode, REGISTRATIONS_LIMIT);
     reply(outcome.answer, body.text);
   }
 
