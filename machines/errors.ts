@@ -51,3 +51,15 @@ export class ShutdownTimeoutError extends SidecarLifecycleError {
     this.state = state;
   }
 }
+
+/** A window of the way out's budget closed on a step still running; the way out went on without it. */
+export class StepCutError extends SidecarLifecycleError {
+  readonly step: string;
+  readonly windowMs: number;
+
+  constructor(step: string, windowMs: number) {
+    super("sidecar_api", `${step} cut: its window closed ${windowMs} ms after shutdown began`);
+    this.step = step;
+    this.windowMs = windowMs;
+  }
+}

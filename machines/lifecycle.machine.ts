@@ -10,10 +10,19 @@
  *   Nothing registered: running → stopping.stoppingServer → deregistered, no agent call.
  *   On request (Go Controller.Drain / Deregister): running → stopping.draining → drainHeld
  *        → stopping.deregistering (DEREGISTER) or stopping.drained (SHUTDOWN).
+ *   Forced (FORCE, e.g. a second signal): → forcedExit (one deregister, `forceTimeout`) → deregistered.
+ *
+ * Both agent contracts run on this one chart: `registration` is opaque here (see types.ts).
+ * Hostile agents: a `connected` that arrives while a register is in flight never cancels it;
+ * it queues one replay, sent when the call settles (at most one in flight, one queued). A stream
+ * that ends while a register is in flight waits for its answer in `streamLost` (the call is not
+ * undone), then reconnects. The reconnect backoff resets only when a register is accepted, so a
+ * flapping agent (connected, then EOF) meets a growing backoff instead of a reconnect storm.
+ * The way out's budget (types.ts `LifecycleTiming`) bounds every step by what is left of it.
  */
-import { assign, fromCallback, fromPromise, setup } from "xstate";
+import { and, assign, fromCallback, fromPromise, not, or, setup, stateIn } from "xstate";
 import { backoffDelay } from "./backoff.ts";
-import { failureOf, ShutdownTimeoutError, WatchLivenessError } from "./errors.ts";
+import { failureOf, ShutdownTimeoutError, StepCutError, WatchLivenessError } from "./errors.ts";
 import {
   initialStatus,
   nowISO,
@@ -26,17 +35,10 @@ import {
   withError,
   withEvent,
 } from "./status.ts";
-import type {
-  ConnectionEvent,
-  DeregisterRequest,
-  DrainRequest,
-  LifecycleTiming,
-  RegisterRequest,
-  Status,
-} from "./types.ts";
+import type { ConnectionEvent, LifecycleTiming, Registration, Status } from "./types.ts";
 
 export interface LifecycleInput {
-  request: RegisterRequest;
+  registration: Registration;
   gracePeriod: string;
   timing: LifecycleTiming;
   /** False when a business server must report ready (SERVER_READY) before the first register. */
@@ -54,12 +56,14 @@ export type ShutdownStep =
 
 export interface LifecycleContext {
   status: Status;
-  request: RegisterRequest;
+  registration: Registration;
   gracePeriod: string;
   timing: LifecycleTiming;
   serverReady: boolean;
   /** A register call was sent, so the agent may hold the instance: the way out must remove it. */
   registerSent: boolean;
+  /** A `connected` came while a register was in flight: replay once it settles. */
+  replayQueued: boolean;
   /** Consecutive failures, each driving its own backoff; reset by the next success. */
   reconnectFailures: number;
   registerFailures: number;
@@ -93,6 +97,8 @@ export type LifecycleEvent =
   | { type: "SERVER_READY" }
   /** The business server ended on its own: nothing left to drain, deregister at once. */
   | { type: "SERVER_EXITED" }
+  /** Leave now (e.g. a second signal): one bounded deregister of what the agent may hold, then done. */
+  | { type: "FORCE" }
   | { type: "WATCH.CONNECTED"; event: ConnectionEvent }
   | { type: "WATCH.HEARTBEAT"; event: ConnectionEvent }
   /** Any byte from the agent, comments included: proof the stream is alive. */
@@ -138,9 +144,11 @@ export const lifecycleMachine = setup({
   actors: {
     /** Opens the agent's watch stream once and reports it as WATCH.* events until it fails. */
     watch: fromCallback<LifecycleEvent>(() => notProvided("watch")),
-    register: fromPromise<void, { request: RegisterRequest }>(async () => notProvided("register")),
-    drain: fromPromise<DrainOutput, { request: DrainRequest }>(async () => notProvided("drain")),
-    deregister: fromPromise<void, { request: DeregisterRequest }>(async () => notProvided("deregister")),
+    register: fromPromise<void, { registration: Registration }>(async () => notProvided("register")),
+    drain: fromPromise<DrainOutput, { registration: Registration; gracePeriod: string }>(async () =>
+      notProvided("drain"),
+    ),
+    deregister: fromPromise<void, { registration: Registration }>(async () => notProvided("deregister")),
     /** Stops the business server gracefully; resolves at once when there is none. */
     stopServer: fromPromise<void, Record<string, never>>(async () => undefined),
   },
@@ -153,7 +161,10 @@ export const lifecycleMachine = setup({
       backoffDelay(context.shutdownFailures - 1, context.timing.reconnectInterval, Math.random()),
     livenessTimeout: ({ context }) => context.timing.livenessTimeout,
     drainDelay: ({ context }) => context.timing.drainDelay,
+    drainDeadline: ({ context }) => context.timing.drainDeadline,
+    stopDeadline: ({ context }) => context.timing.stopDeadline,
     shutdownTimeout: ({ context }) => context.timing.shutdownTimeout,
+    forceTimeout: ({ context }) => context.timing.forceTimeout,
   },
   guards: {
     serverReady: ({ context }) => context.serverReady,
@@ -164,14 +175,35 @@ export const lifecycleMachine = setup({
     holdAfterDrain: ({ context }) => context.holdAfterDrain,
     /** Stop retrying a failed drain: its window passed, and no DRAIN on request holds it open. */
     drainGivenUp: ({ context }) => context.drainWindowClosed && !context.holdAfterDrain,
+    replayQueued: ({ context }) => context.replayQueued,
+    /** The watch failed while a register was in flight (`streamLost`): its answer is awaited. */
+    streamLost: stateIn("#lifecycle.running.online.session.registering.streamLost"),
+    streamOpen: not(stateIn("#lifecycle.running.online.session.registering.streamLost")),
+    /** The way out's windows act only on the step they bound; a DRAIN on request has no drain window. */
+    drainCallInFlight: and([stateIn("#lifecycle.stopping.draining"), not("holdAfterDrain")]),
+    drainStepWaiting: and([
+      or([stateIn("#lifecycle.stopping.drainRetry"), stateIn("#lifecycle.stopping.drained")]),
+      not("holdAfterDrain"),
+    ]),
+    serverStopping: stateIn("#lifecycle.stopping.stoppingServer"),
   },
   actions: {
     /** Called with every error the chart records; `src/` provides it to reach `onError`. */
     reportError: (_, _params: { error: Error }) => {},
     recordAgentConnected: assign(({ context }, { event }: { event: ConnectionEvent }) => ({
       status: onAgentConnected(context.status, event, nowISO()),
+    })),
+    /** Accepted: the connection proved itself, so both backoffs start again from the fast first retry. */
+    recordRegistered: assign(({ context }, { streamUp }: { streamUp: boolean }) => ({
+      status: onRegistered(context.status, context.registration, streamUp),
+      registerFailures: 0,
       reconnectFailures: 0,
     })),
+    /** A window of the way out closed on a step still running: cut it, say so, go on. */
+    recordStepCut: assign(({ context }, { step, windowMs }: { step: string; windowMs: number }) => {
+      const error = new StepCutError(step, windowMs);
+      return { status: withError(context.status, error, nowISO()), shutdownError: error };
+    }),
     /** A heartbeat, or an event observed by hand: only the `lastEvent*` fields move. */
     observeEvent: assign(({ context }, { event }: { event: ConnectionEvent }) => ({
       status: withEvent(context.status, event, nowISO()),
@@ -200,11 +232,12 @@ export const lifecycleMachine = setup({
   initial: "idle",
   context: ({ input }) => ({
     status: initialStatus(),
-    request: input.request,
+    registration: input.registration,
     gracePeriod: input.gracePeriod,
     timing: input.timing,
     serverReady: input.serverReady ?? true,
     registerSent: false,
+    replayQueued: false,
     reconnectFailures: 0,
     registerFailures: 0,
     shutdownFailures: 0,
@@ -232,6 +265,7 @@ export const lifecycleMachine = setup({
           })),
         },
         SHUTDOWN: "deregistered",
+        FORCE: "deregistered",
       },
     },
     running: {
@@ -260,6 +294,7 @@ export const lifecycleMachine = setup({
           { guard: "registerSent", target: "stopping.deregistering" },
           { target: "deregistered" },
         ],
+        FORCE: [{ guard: "registerSent", target: "forcedExit" }, { target: "deregistered" }],
       },
       exit: assign({ status: ({ context }) => onWatchStopped(context.status) }),
       states: {
@@ -285,8 +320,7 @@ export const lifecycleMachine = setup({
                 "WATCH.CONNECTED": [
                   {
                     guard: "serverReady",
-                    target: ".connected",
-                    reenter: true,
+                    target: ".registering",
                     actions: {
                       type: "recordAgentConnected",
                       params: ({ event }) => ({ event: event.event }),
@@ -306,37 +340,96 @@ export const lifecycleMachine = setup({
                 connecting: {},
                 /** The agent is there but the business server does not accept connections yet. */
                 awaitingServer: {
-                  on: { SERVER_READY: { target: "connected", actions: "markServerReady" } },
+                  on: { SERVER_READY: { target: "registering", actions: "markServerReady" } },
                 },
-                /** The stream is up and the register call is in flight. */
-                connected: {
-                  entry: assign({ registerSent: true }),
+                /** One register call in flight; it is never cancelled by what the stream does next. */
+                registering: {
+                  entry: assign({ registerSent: true, replayQueued: false }),
                   invoke: {
                     id: "register",
                     src: "register",
-                    input: ({ context }) => ({ request: context.request }),
-                    onDone: {
-                      target: "registered",
-                      actions: assign(({ context }) => ({
-                        status: onRegistered(context.status, context.request),
-                        registerFailures: 0,
-                      })),
-                    },
-                    onError: {
-                      target: "registerRetry",
-                      actions: [
-                        {
-                          type: "recordRegisterFailure",
-                          params: ({ event }) => ({ error: failureOf(event.error) }),
+                    input: ({ context }) => ({ registration: context.registration }),
+                    onDone: [
+                      {
+                        guard: "streamLost",
+                        target: "#lifecycle.running.disconnected",
+                        actions: { type: "recordRegistered", params: { streamUp: false } },
+                      },
+                      {
+                        guard: "replayQueued",
+                        target: "registering",
+                        reenter: true,
+                        actions: { type: "recordRegistered", params: { streamUp: true } },
+                      },
+                      {
+                        target: "registered",
+                        actions: { type: "recordRegistered", params: { streamUp: true } },
+                      },
+                    ],
+                    onError: [
+                      {
+                        guard: "streamLost",
+                        target: "#lifecycle.running.disconnected",
+                        actions: [
+                          {
+                            type: "recordRegisterFailure",
+                            params: ({ event }) => ({ error: failureOf(event.error) }),
+                          },
+                          { type: "reportError", params: ({ event }) => ({ error: failureOf(event.error) }) },
+                        ],
+                      },
+                      {
+                        target: "registerRetry",
+                        actions: [
+                          {
+                            type: "recordRegisterFailure",
+                            params: ({ event }) => ({ error: failureOf(event.error) }),
+                          },
+                          { type: "reportError", params: ({ event }) => ({ error: failureOf(event.error) }) },
+                        ],
+                      },
+                    ],
+                  },
+                  initial: "connected",
+                  states: {
+                    /** The stream is up and the register call is in flight. */
+                    connected: {
+                      on: {
+                        // A burst of `connected` costs one queued replay, not a cancelled call each.
+                        "WATCH.CONNECTED": {
+                          actions: [
+                            { type: "recordAgentConnected", params: ({ event }) => ({ event: event.event }) },
+                            assign({ replayQueued: true }),
+                          ],
                         },
-                        { type: "reportError", params: ({ event }) => ({ error: failureOf(event.error) }) },
-                      ],
+                        "WATCH.FAILED": {
+                          target: "streamLost",
+                          actions: [
+                            { type: "recordDisconnect", params: ({ event }) => ({ error: event.error }) },
+                            { type: "reportError", params: ({ event }) => ({ error: event.error }) },
+                          ],
+                        },
+                      },
                     },
+                    /**
+                     * The stream failed while the register was in flight: the call is not undone,
+                     * its answer is awaited (bounded by the request timeout), then the chart reconnects.
+                     */
+                    streamLost: {},
                   },
                 },
                 /** The agent refused or failed the register; try again while the stream stays up. */
                 registerRetry: {
-                  after: { registerRetryDelay: "connected" },
+                  on: {
+                    // Only the backoff schedules the retry: a burst of `connected` must not turn it into a storm.
+                    "WATCH.CONNECTED": {
+                      actions: {
+                        type: "recordAgentConnected",
+                        params: ({ event }) => ({ event: event.event }),
+                      },
+                    },
+                  },
+                  after: { registerRetryDelay: "registering" },
                 },
                 /** The agent accepted the registration. Heartbeats keep it; `connected` replays it. */
                 registered: {},
@@ -349,6 +442,8 @@ export const lifecycleMachine = setup({
                   on: { "WATCH.ACTIVITY": { target: "listening", reenter: true } },
                   after: {
                     livenessTimeout: {
+                      // In `streamLost` the stream is already gone: nothing left to time out.
+                      guard: "streamOpen",
                       target: "#lifecycle.running.disconnected",
                       actions: [
                         { type: "recordDisconnect", params: livenessFailure },
@@ -371,9 +466,33 @@ export const lifecycleMachine = setup({
       on: {
         // A SHUTDOWN while a DRAIN on request is under way turns it into the full way out.
         SHUTDOWN: { guard: "holdAfterDrain", actions: assign({ holdAfterDrain: false }) },
+        FORCE: [{ guard: "registerSent", target: "forcedExit" }, { target: "deregistered" }],
       },
       after: {
         drainDelay: { actions: assign({ drainWindowClosed: true }) },
+        // Each window bounds its own step: a call or wait still running then is cut.
+        drainDeadline: [
+          {
+            guard: "drainCallInFlight",
+            target: ".stoppingServer",
+            actions: {
+              type: "recordStepCut",
+              params: ({ context }) => ({ step: "drain", windowMs: context.timing.drainDeadline }),
+            },
+          },
+          { guard: "drainStepWaiting", target: ".stoppingServer" },
+        ],
+        stopDeadline: {
+          guard: "serverStopping",
+          target: ".serverStopped",
+          actions: {
+            type: "recordStepCut",
+            params: ({ context }) => ({
+              step: "business server stop",
+              windowMs: context.timing.stopDeadline,
+            }),
+          },
+        },
         shutdownTimeout: {
           target: "deregistered",
           actions: assign(({ context }) => {
@@ -397,11 +516,8 @@ export const lifecycleMachine = setup({
             id: "drain",
             src: "drain",
             input: ({ context }) => ({
-              request: {
-                name: context.request.name,
-                port: context.request.port,
-                gracePeriod: context.gracePeriod,
-              },
+              registration: context.registration,
+              gracePeriod: context.gracePeriod,
             }),
             onDone: [
               {
@@ -463,9 +579,7 @@ export const lifecycleMachine = setup({
           invoke: {
             id: "deregister",
             src: "deregister",
-            input: ({ context }) => ({
-              request: { name: context.request.name, port: context.request.port },
-            }),
+            input: ({ context }) => ({ registration: context.registration }),
             onDone: {
               target: "#lifecycle.deregistered",
               actions: assign(({ context }) => ({
@@ -500,6 +614,38 @@ export const lifecycleMachine = setup({
         DRAIN: {
           target: "stopping.draining",
           actions: { type: "useGracePeriod", params: ({ event }) => ({ gracePeriod: event.gracePeriod }) },
+        },
+        FORCE: "forcedExit",
+      },
+    },
+    /**
+     * Leaving now (FORCE): no drain, no server stop; one deregister of what the agent may hold,
+     * bounded by `forceTimeout`, so the agent is not left holding a dead instance.
+     */
+    forcedExit: {
+      invoke: {
+        id: "deregister",
+        src: "deregister",
+        input: ({ context }) => ({ registration: context.registration }),
+        onDone: {
+          target: "deregistered",
+          actions: assign(({ context }) => ({ status: onDeregistered(context.status), shutdownError: null })),
+        },
+        onError: {
+          target: "deregistered",
+          actions: [
+            { type: "recordShutdownFailure", params: shutdownFailure },
+            { type: "reportError", params: shutdownFailure },
+          ],
+        },
+      },
+      after: {
+        forceTimeout: {
+          target: "deregistered",
+          actions: {
+            type: "recordStepCut",
+            params: ({ context }) => ({ step: "forced deregister", windowMs: context.timing.forceTimeout }),
+          },
         },
       },
     },

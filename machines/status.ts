@@ -4,7 +4,7 @@
  */
 
 import { errorMessageOf } from "./errors.ts";
-import type { ConnectionEvent, ErrorKind, RegisterRequest, Status } from "./types.ts";
+import type { ConnectionEvent, ErrorKind, Registration, Status } from "./types.ts";
 
 const ERROR_KINDS: ReadonlySet<string> = new Set<ErrorKind>([
   "watch_stream_closed",
@@ -65,12 +65,16 @@ export function onAgentConnected(status: Status, event: ConnectionEvent, now: st
   return { ...withEvent(status, event, now), connected: true, lastConnectedAt: now };
 }
 
-export function onRegistered(status: Status, request: RegisterRequest): Status {
+/**
+ * The agent accepted a register. `streamUp` false: the watch failed while the call was in flight,
+ * so the replay counts but `registered` stays false until a replay lands on a live stream.
+ */
+export function onRegistered(status: Status, registration: Registration, streamUp = true): Status {
   return {
     ...status,
-    registered: true,
-    lastServiceName: request.name,
-    lastServicePort: request.port,
+    registered: streamUp,
+    lastServiceName: registration.serviceName,
+    lastServicePort: registration.servicePort,
     registerReplayCount: status.registerReplayCount + 1,
   };
 }

@@ -36,6 +36,22 @@ export interface DeregisterRequest {
   port: number;
 }
 
+/**
+ * What the chart registers, opaque to it: a v1 RegisterRequest or a v2 ServiceNode, wrapped by
+ * `src/` with the service's name and port for the status. The chart only stores it and hands it
+ * to the register / drain / deregister actors, which build the contract's wire bodies from it.
+ */
+export interface Registration {
+  /** Which generation of the agent contract the bodies follow (protocol.md). */
+  readonly contract: "v1" | "v2";
+  /** `lastServiceName` once registered (v1 `name`, v2 `service.name`). */
+  readonly serviceName: string;
+  /** `lastServicePort` once registered (v1 `port`, v2 `server_port`). */
+  readonly servicePort: number;
+  /** How the agent keys the instance, for texts: `auth:9090` (v1) or `10001/0193a5c2-…` (v2). */
+  readonly instance: string;
+}
+
 /** Event types the agent's watch stream carries (protocol.md `/watch`). */
 export type ConnectionEventType = "connected" | "heartbeat" | "disconnected";
 
@@ -87,14 +103,26 @@ export interface Status {
   lastErrorAt: string;
 }
 
-/** Timing the chart's named delays read (all in ms). */
+/**
+ * Timing the chart's named delays read (all in ms). The way out's budget is split so that every
+ * step ends inside the deadline whatever the agent does: the drain step (call, retries, delay)
+ * ends by `drainDeadline`, the server stop by `stopDeadline`, and the deregister keeps the rest
+ * up to `shutdownTimeout`; each counted from SHUTDOWN. A call still in flight when its window
+ * closes is cut (its actor stops, which aborts the request).
+ */
 export interface LifecycleTiming {
   /** Cap of the jittered reconnect / retry backoff. */
   reconnectInterval: number;
   /** No byte from the agent for this long means it hangs. */
   livenessTimeout: number;
-  /** Wait after a successful drain before stopping the server and deregistering. */
+  /** Wait after a successful drain before stopping the server; also how long a failing drain is retried. */
   drainDelay: number;
+  /** The drain step is over by then: a drain call or delay still running is cut, the server stops. */
+  drainDeadline: number;
+  /** The business server's stop is over by then: deregister goes ahead (the rest is its reserve). */
+  stopDeadline: number;
   /** Deadline for the whole way out, from SHUTDOWN to `deregistered`. */
   shutdownTimeout: number;
+  /** Budget of the one deregister a forced exit (FORCE, e.g. a second signal) still sends. */
+  forceTimeout: number;
 }

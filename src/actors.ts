@@ -1,67 +1,152 @@
-/** The real actors the chart invokes: the SSE watch and the register / drain / deregister calls. */
-import { fromCallback, fromPromise } from "xstate";
+/**
+ * The real actors the chart invokes: the SSE watch and the register / drain / deregister calls.
+ * `serviceMachine` is the chart provided with them once per process: what differs between
+ * lifecycles (the agent calls, the stream, the server stop, the error handler) is bound to each
+ * lifecycle's actor system, so creating a lifecycle does not rebuild the chart's state tree.
+ */
+import { type ActorSystem, fromCallback, fromPromise } from "xstate";
+
+// biome-ignore lint/suspicious/noExplicitAny: any actor system, whatever its registered children
+type AnyActorSystem = ActorSystem<any>;
+
 import { failureOf } from "../machines/errors.ts";
-import type { DrainOutput, LifecycleEvent } from "../machines/lifecycle.machine.ts";
-import type { ConnectionEvent, DeregisterRequest, DrainRequest, RegisterRequest } from "../machines/types.ts";
-import type { Client } from "./agent/http-client.ts";
+import { type DrainOutput, type LifecycleEvent, lifecycleMachine } from "../machines/lifecycle.machine.ts";
+import type { ConnectionEvent, Registration } from "../machines/types.ts";
+import type { AgentCalls } from "./agent/registration.ts";
 import { RegisterReplayError, ShutdownStepError, SidecarAPIError } from "./errors.ts";
 
 /** Opens one watch attempt; ends by throwing (EOF included). `onActivity` fires for every byte chunk. */
 export type OpenStream = (signal: AbortSignal, onActivity: () => void) => AsyncIterable<ConnectionEvent>;
 
-/** The chart's `watch`: one stream attempt, reported as WATCH.* events, stopped by aborting. */
+type SendBack = (event: LifecycleEvent) => void;
+
+/** Runs one watch attempt, reporting it as WATCH.* events; returns the stop function. */
+function runWatch(open: OpenStream, sendBack: SendBack): () => void {
+  const controller = new AbortController();
+  const run = async () => {
+    for await (const event of open(controller.signal, () => sendBack({ type: "WATCH.ACTIVITY" }))) {
+      sendBack({ type: event.type === "connected" ? "WATCH.CONNECTED" : "WATCH.HEARTBEAT", event });
+    }
+  };
+  run().then(
+    () => sendBack({ type: "WATCH.FAILED", error: new Error("watch stream ended without an error") }),
+    (error: unknown) => {
+      if (controller.signal.aborted) return;
+      sendBack({ type: "WATCH.FAILED", error: failureOf(error) });
+    },
+  );
+  return () => controller.abort();
+}
+
+/** The chart's `watch` over `open`: one stream attempt, reported as WATCH.* events, stopped by aborting. */
 export function watchActor(open: OpenStream) {
-  return fromCallback<LifecycleEvent>(({ sendBack }) => {
-    const controller = new AbortController();
-    const run = async () => {
-      for await (const event of open(controller.signal, () => sendBack({ type: "WATCH.ACTIVITY" }))) {
-        sendBack({ type: event.type === "connected" ? "WATCH.CONNECTED" : "WATCH.HEARTBEAT", event });
-      }
-    };
-    run().then(
-      () => sendBack({ type: "WATCH.FAILED", error: new Error("watch stream ended without an error") }),
-      (error: unknown) => {
-        if (controller.signal.aborted) return;
-        sendBack({ type: "WATCH.FAILED", error: failureOf(error) });
-      },
-    );
-    return () => controller.abort();
-  });
+  return fromCallback<LifecycleEvent>(({ sendBack }) => runWatch(open, sendBack));
 }
 
 function isNotFound(error: unknown): boolean {
   return error instanceof SidecarAPIError && error.isLocalServiceNotFound;
 }
 
-/** register / drain / deregister as promise actors over a Client, honouring XState's AbortSignal. */
-export function agentCallActors(client: Client, log: (message: string) => void) {
+type Log = (message: string) => void;
+
+async function register(calls: AgentCalls, registration: Registration, signal: AbortSignal): Promise<void> {
+  try {
+    await calls.register(registration, signal);
+  } catch (error) {
+    throw new RegisterReplayError(registration.serviceName, registration.servicePort, error);
+  }
+}
+
+async function drain(
+  calls: AgentCalls,
+  log: Log,
+  input: { registration: Registration; gracePeriod: string },
+  signal: AbortSignal,
+): Promise<DrainOutput> {
+  const { registration, gracePeriod } = input;
+  try {
+    await calls.drain(registration, gracePeriod, signal);
+    return { found: true };
+  } catch (error) {
+    if (!isNotFound(error)) {
+      throw new ShutdownStepError("drain", registration.serviceName, registration.servicePort, error);
+    }
+    log(`drain: the agent no longer knows ${registration.instance} (it restarted); nothing to drain`);
+    return { found: false };
+  }
+}
+
+async function deregister(calls: AgentCalls, log: Log, registration: Registration, signal: AbortSignal) {
+  try {
+    await calls.deregister(registration, signal);
+  } catch (error) {
+    if (!isNotFound(error)) {
+      throw new ShutdownStepError("deregister", registration.serviceName, registration.servicePort, error);
+    }
+    log(
+      `deregister: the agent no longer knows ${registration.instance} (it restarted); already deregistered`,
+    );
+  }
+}
+
+/** register / drain / deregister as promise actors over either contract's calls, honouring XState's AbortSignal. */
+export function agentCallActors(calls: AgentCalls, log: Log) {
   return {
-    register: fromPromise<void, { request: RegisterRequest }>(async ({ input, signal }) => {
-      try {
-        await client.register(input.request, signal);
-      } catch (error) {
-        throw new RegisterReplayError(input.request.name, input.request.port, error);
-      }
-    }),
-    drain: fromPromise<DrainOutput, { request: DrainRequest }>(async ({ input, signal }) => {
-      const { name, port } = input.request;
-      try {
-        await client.drain(input.request, signal);
-        return { found: true };
-      } catch (error) {
-        if (!isNotFound(error)) throw new ShutdownStepError("drain", name, port, error);
-        log(`drain: the agent no longer knows ${name}:${port} (it restarted); nothing to drain`);
-        return { found: false };
-      }
-    }),
-    deregister: fromPromise<void, { request: DeregisterRequest }>(async ({ input, signal }) => {
-      const { name, port } = input.request;
-      try {
-        await client.deregister(input.request, signal);
-      } catch (error) {
-        if (!isNotFound(error)) throw new ShutdownStepError("deregister", name, port, error);
-        log(`deregister: the agent no longer knows ${name}:${port} (it restarted); already deregistered`);
-      }
-    }),
+    register: fromPromise<void, { registration: Registration }>(({ input, signal }) =>
+      register(calls, input.registration, signal),
+    ),
+    drain: fromPromise<DrainOutput, { registration: Registration; gracePeriod: string }>(
+      ({ input, signal }) => drain(calls, log, input, signal),
+    ),
+    deregister: fromPromise<void, { registration: Registration }>(({ input, signal }) =>
+      deregister(calls, log, input.registration, signal),
+    ),
   };
 }
+
+/** What one lifecycle's actors do, bound to its actor system by `bindLifecycle`. */
+export interface LifecycleBindings {
+  calls: AgentCalls;
+  openStream: OpenStream;
+  stopServer?: (signal: AbortSignal) => Promise<void>;
+  onError: (error: Error) => void;
+  log: Log;
+}
+
+const bindings = new WeakMap<AnyActorSystem, LifecycleBindings>();
+
+/** Binds a lifecycle's actors before its actor starts (`createActor(serviceMachine)`, then this, then `start()`). */
+export function bindLifecycle(system: AnyActorSystem, lifecycle: LifecycleBindings): void {
+  bindings.set(system, lifecycle);
+}
+
+function bound(system: AnyActorSystem): LifecycleBindings {
+  const found = bindings.get(system);
+  if (!found)
+    throw new Error("lifecycle actor started before bindLifecycle(): nothing to talk to the agent with");
+  return found;
+}
+
+/** The chart with the real actors, provided once per process. */
+export const serviceMachine = lifecycleMachine.provide({
+  actors: {
+    watch: fromCallback<LifecycleEvent>(({ sendBack, system }) =>
+      runWatch(bound(system).openStream, sendBack),
+    ),
+    register: fromPromise<void, { registration: Registration }>(({ input, signal, system }) =>
+      register(bound(system).calls, input.registration, signal),
+    ),
+    drain: fromPromise<DrainOutput, { registration: Registration; gracePeriod: string }>(
+      ({ input, signal, system }) => drain(bound(system).calls, bound(system).log, input, signal),
+    ),
+    deregister: fromPromise<void, { registration: Registration }>(({ input, signal, system }) =>
+      deregister(bound(system).calls, bound(system).log, input.registration, signal),
+    ),
+    stopServer: fromPromise<void, Record<string, never>>(async ({ signal, system }) => {
+      await bound(system).stopServer?.(signal);
+    }),
+  },
+  actions: {
+    reportError: ({ system }, { error }) => bound(system).onError(error),
+  },
+});

@@ -8,6 +8,8 @@ export const DefaultReconnectInterval = 1_000;
 /** Three missed 5 s heartbeats. */
 export const DefaultLivenessTimeout = 15_000;
 export const DefaultShutdownTimeout = 30_000;
+/** Budget of the one deregister a forced exit (a second signal) still sends. */
+export const DefaultForceTimeout = 500;
 /** What the agent assumes for an empty grace period. */
 export const DefaultGracePeriod = "20s";
 /** Largest SSE line or frame accepted before the stream counts as broken. */

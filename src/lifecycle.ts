@@ -2,25 +2,30 @@
  * `createLifecycle`: the chart started with the real actors. A thin handle: it sends the chart
  * events and reads its snapshot; every lifecycle decision stays in machines/.
  */
-import {
-  type Actor,
-  type ActorOptions,
-  type AnyActorLogic,
-  createActor,
-  fromPromise,
-  toPromise,
-} from "xstate";
-import { type LifecycleEvent, lifecycleMachine } from "../machines/lifecycle.machine.ts";
+import { type Actor, type ActorOptions, type AnyActorLogic, createActor, toPromise } from "xstate";
+import type { LifecycleEvent, lifecycleMachine } from "../machines/lifecycle.machine.ts";
 import { type LifecycleStateName, lifecycleStateName } from "../machines/state-name.ts";
 import type { RegisterRequest, Status } from "../machines/types.ts";
-import { agentCallActors, type OpenStream, watchActor } from "./actors.ts";
-import { JSONHTTPClient } from "./agent/http-client.ts";
+import { bindLifecycle, type OpenStream, serviceMachine } from "./actors.ts";
+import { type Client, HttpClient, JSONHTTPClient } from "./agent/http-client.ts";
+import {
+  type AgentCalls,
+  type AgentRegistration,
+  v1Calls,
+  v1Registration,
+  v2Registration,
+} from "./agent/registration.ts";
 import { assertValidRegisterRequest } from "./agent/validate.ts";
 import { openWatchStream } from "./agent/watch-stream.ts";
 import { type InspectOption, inspectorFromEnv } from "./inspector/connect.ts";
 import { type ResolvedOptions, type RuntimeOptions, resolveOptions } from "./options.ts";
+import { ApiClient, type Client as V2Client, v2Calls } from "./v2/client.ts";
+import { validateServiceNode } from "./v2/service-node.ts";
+import type { ServiceNode } from "./v2/types.ts";
 
-export interface CreateLifecycleOptions extends RuntimeOptions {
+export interface CreateLifecycleOptions<C = Client> extends Omit<RuntimeOptions, "client"> {
+  /** Talk to the agent through this client (the contract's own: v1 `Client`, v2 `Client`) instead of one on baseURL. */
+  client?: C;
   /**
    * False holds the first register until `serverReady()` is called: a readiness gate for a
    * business server that does not accept connections yet. Default true.
@@ -50,10 +55,13 @@ export interface LifecycleStatus extends Status {
   state: LifecycleStateName;
 }
 
-export interface Lifecycle {
+export interface Lifecycle<R = RegisterRequest> {
   /** The running XState actor: subscribe to it, inspect it, send it events. */
   readonly actor: Actor<typeof lifecycleMachine>;
-  readonly request: RegisterRequest;
+  /** What it registers: the v1 RegisterRequest or the v2 ServiceNode it was created with. */
+  readonly request: R;
+  /** The same, as the chart holds it (contract, service name and port, instance key). */
+  readonly registration: AgentRegistration;
   readonly options: ResolvedOptions;
   /** Starts watching the agent and registering. Idempotent. */
   start(): void;
@@ -78,43 +86,75 @@ function safely(handler: (error: Error) => void, log: (message: string) => void)
   };
 }
 
-/** Throws InvalidRegistrationError (every problem listed) before anything starts when the agent would refuse `request`. */
-export function createLifecycle(request: RegisterRequest, options: CreateLifecycleOptions = {}): Lifecycle {
-  assertValidRegisterRequest(request);
-  const resolved = resolveOptions(options);
-  const ownClient = resolved.client
-    ? undefined
-    : new JSONHTTPClient(resolved.baseURL, resolved.requestTimeout);
-  const client = resolved.client ?? (ownClient as JSONHTTPClient);
-  const onError = safely(resolved.onError, resolved.log);
-  const stopServer = options.stopServer;
+/** The contract's calls through the given client, or through a client of our own on baseURL (closed with the lifecycle). */
+function callsFor(
+  registration: AgentRegistration,
+  client: Client | V2Client | undefined,
+  { baseURL, requestTimeout }: ResolvedOptions,
+): { calls: AgentCalls; ownClient?: HttpClient } {
+  if (client)
+    return {
+      calls: registration.contract === "v2" ? v2Calls(client as V2Client) : v1Calls(client as Client),
+    };
+  if (registration.contract === "v2") {
+    const http = new HttpClient(baseURL, requestTimeout);
+    return { calls: v2Calls(new ApiClient(http)), ownClient: http };
+  }
+  const own = new JSONHTTPClient(baseURL, requestTimeout);
+  return { calls: v1Calls(own), ownClient: own };
+}
 
-  const machine = lifecycleMachine.provide({
-    actors: {
-      watch: watchActor(
-        options.openStream ??
-          ((signal, onActivity) =>
-            openWatchStream(resolved.watchURL, { signal, onActivity, maxFrameSize: resolved.maxFrameSize })),
-      ),
-      ...agentCallActors(client, resolved.log),
-      stopServer: fromPromise(async ({ signal }) => {
-        await stopServer?.(signal);
-      }),
-    },
-    actions: {
-      reportError: (_, { error }) => onError(error),
-    },
-  });
-  const actor = createActor(machine, {
+/** A v2 ServiceNode rather than a v1 RegisterRequest: it carries `app` and `service` objects. */
+export function isServiceNode(value: RegisterRequest | ServiceNode): value is ServiceNode {
+  const node = value as Partial<ServiceNode>;
+  return typeof node.app === "object" && node.app !== null && typeof node.service === "object";
+}
+
+/**
+ * The chart started with the real actors, for a v1 RegisterRequest or a v2 ServiceNode: which
+ * contract it speaks follows from what it is given. Throws InvalidRegistrationError (every problem
+ * listed) before anything starts when the agent would refuse it.
+ */
+export function createLifecycle(
+  request: RegisterRequest,
+  options?: CreateLifecycleOptions<Client>,
+): Lifecycle;
+export function createLifecycle(
+  node: ServiceNode,
+  options?: CreateLifecycleOptions<V2Client>,
+): Lifecycle<ServiceNode>;
+export function createLifecycle(
+  request: RegisterRequest | ServiceNode,
+  options: CreateLifecycleOptions<Client | V2Client> = {},
+): Lifecycle<RegisterRequest | ServiceNode> {
+  const v2 = isServiceNode(request);
+  const registration = v2
+    ? v2Registration(validateServiceNode(request))
+    : v1Registration(assertValidRegisterRequest(request));
+  const resolved = resolveOptions(options);
+  const { calls, ownClient } = callsFor(registration, options.client, resolved);
+  const onError = safely(resolved.onError, resolved.log);
+
+  const actor = createActor(serviceMachine, {
     // Spread, not `clock: undefined`: XState would take the undefined over its real clock.
     ...(options.clock ? { clock: options.clock } : {}),
     inspect: options.inspect ?? inspectorFromEnv()?.inspect,
     input: {
-      request,
+      registration,
       gracePeriod: resolved.gracePeriod,
       timing: resolved.timing,
       serverReady: options.serverReady ?? true,
     },
+  });
+  bindLifecycle(actor.system, {
+    calls,
+    openStream:
+      options.openStream ??
+      ((signal, onActivity) =>
+        openWatchStream(resolved.watchURL, { signal, onActivity, maxFrameSize: resolved.maxFrameSize })),
+    stopServer: options.stopServer,
+    onError,
+    log: resolved.log,
   });
   actor.start();
 
@@ -128,6 +168,7 @@ export function createLifecycle(request: RegisterRequest, options: CreateLifecyc
   return {
     actor,
     request,
+    registration,
     options: resolved,
     start: () => send({ type: "START" }),
     serverReady: () => send({ type: "SERVER_READY" }),
@@ -137,7 +178,8 @@ export function createLifecycle(request: RegisterRequest, options: CreateLifecyc
       finished ??= (async () => {
         send({ type: "SHUTDOWN" });
         const output = await toPromise(actor);
-        await ownClient?.close();
+        // The chart is final, so nothing it sent is still wanted: drop what is queued, do not wait for it.
+        await ownClient?.destroy();
         if (output.error) throw output.error;
         return status();
       })();

@@ -4,6 +4,7 @@ import { parseGoDuration } from "./agent/duration.ts";
 import type { Client } from "./agent/http-client.ts";
 import {
   DefaultAdminBaseURL,
+  DefaultForceTimeout,
   DefaultGracePeriod,
   DefaultLivenessTimeout,
   DefaultMaxFrameSize,
@@ -34,8 +35,14 @@ export interface RuntimeOptions {
    * counted from the start of the way out. Default: the grace period, capped (see README).
    */
   drainDelay?: number;
-  /** Deadline of the whole way out. Default 30000. */
+  /**
+   * Deadline of the whole way out. Default 30000. Split so every step fits: the last quarter (or
+   * requestTimeout, if smaller) is the deregister's, the quarter before it the server stop's, the
+   * rest the drain step's (see README "The way out's budget").
+   */
   shutdownTimeout?: number;
+  /** Budget of the one deregister a forced exit (second signal) still sends. Default 500. */
+  forceTimeout?: number;
   /** Largest SSE line or frame, in characters. Default 1 MiB. */
   maxFrameSize?: number;
   /** Every error the lifecycle records, as it happens. */
@@ -55,7 +62,6 @@ export interface ResolvedOptions {
   timing: LifecycleTiming;
   onError: ErrorHandler;
   log: (message: string) => void;
-  client?: Client;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -66,7 +72,21 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return value;
 }
 
-export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
+/**
+ * When each step of the way out must be over, counted from SHUTDOWN: the deregister keeps the
+ * last quarter of the deadline (or one request timeout, if smaller), the business server's stop
+ * the quarter before it, and the drain step (call, retries, delay) the rest.
+ */
+export function shutdownBudget(
+  shutdownTimeout: number,
+  requestTimeout: number,
+): { drainDeadline: number; stopDeadline: number } {
+  const quarter = Math.floor(shutdownTimeout / 4);
+  const stopDeadline = shutdownTimeout - Math.min(requestTimeout, quarter);
+  return { drainDeadline: stopDeadline - quarter, stopDeadline };
+}
+
+export function resolveOptions(options: Omit<RuntimeOptions, "client"> = {}): ResolvedOptions {
   const baseURL = (options.baseURL ?? DefaultAdminBaseURL).trim();
   if (baseURL === "") throw new TypeError("baseURL must not be empty");
   const watchURL = (options.watchURL ?? `${baseURL.replace(/\/+$/, "")}${DefaultWatchPath}`).trim();
@@ -78,12 +98,22 @@ export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
   const graceMs = parseGoDuration(gracePeriod || DefaultGracePeriod);
   if (graceMs <= 0) throw new RangeError(`gracePeriod must be greater than zero, got "${gracePeriod}"`);
 
-  // Leave room for the drain and deregister calls inside the shutdown deadline.
-  const drainDelayDefault = Math.max(0, Math.min(graceMs, shutdownTimeout - 2 * requestTimeout));
-  let drainDelay = drainDelayDefault;
+  if (requestTimeout >= shutdownTimeout) {
+    throw new RangeError(
+      `requestTimeout (${requestTimeout}) must be below shutdownTimeout (${shutdownTimeout}): one drain or deregister call could outlast the whole way out`,
+    );
+  }
+  const { drainDeadline, stopDeadline } = shutdownBudget(shutdownTimeout, requestTimeout);
+  // The drain call itself must fit before the drain step's window closes.
+  let drainDelay = Math.max(0, Math.min(graceMs, drainDeadline - requestTimeout));
   if (options.drainDelay !== undefined) {
     if (!Number.isFinite(options.drainDelay) || options.drainDelay < 0) {
       throw new RangeError(`drainDelay must be zero or a positive number of ms, got ${options.drainDelay}`);
+    }
+    if (options.drainDelay > drainDeadline) {
+      throw new RangeError(
+        `drainDelay (${options.drainDelay}) does not fit: with shutdownTimeout ${shutdownTimeout} the drain step must end by ${drainDeadline} ms, leaving the rest to the server stop and the deregister`,
+      );
     }
     drainDelay = options.drainDelay;
   }
@@ -98,10 +128,12 @@ export function resolveOptions(options: RuntimeOptions = {}): ResolvedOptions {
       reconnectInterval: positive("reconnectInterval", options.reconnectInterval, DefaultReconnectInterval),
       livenessTimeout: positive("livenessTimeout", options.livenessTimeout, DefaultLivenessTimeout),
       drainDelay,
+      drainDeadline,
+      stopDeadline,
       shutdownTimeout,
+      forceTimeout: positive("forceTimeout", options.forceTimeout, DefaultForceTimeout),
     },
     onError: options.onError ?? (() => {}),
     log: options.log ?? (() => {}),
-    client: options.client,
   };
 }

@@ -40,11 +40,11 @@ describe("sidecar-lifecycle run: flag checks", () => {
     ]);
   });
 
-  it("a drain delay that does not fit in the shutdown deadline is refused", () => {
-    expect(problemsOf([...base, "--drain-delay", "5000", "--shutdown-timeout", "5000"])).toEqual([
-      "--drain-delay 5000 must be shorter than --shutdown-timeout 5000: the command would be killed before it is asked to stop",
+  it("a drain delay that does not fit in the drain step of the shutdown budget is refused", () => {
+    expect(problemsOf([...base, "--drain-delay", "2501", "--shutdown-timeout", "5000"])).toEqual([
+      "--drain-delay: drainDelay (2501) does not fit: with shutdownTimeout 5000 the drain step must end by 2500 ms, leaving the rest to the server stop and the deregister",
     ]);
-    expect(problemsOf([...base, "--drain-delay", "4999", "--shutdown-timeout", "5000"])).toEqual([]);
+    expect(problemsOf([...base, "--drain-delay", "2500", "--shutdown-timeout", "5000"])).toEqual([]);
   });
 
   it("--agent is a plain http:// base URL the admin paths are appended to", () => {

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import type { DevAgent } from "../src/dev-agent/server.ts";
 import { runCli, startTestDevAgent } from "./support/cli.ts";
 import { freePort } from "./support/go-api.ts";
@@ -160,14 +160,76 @@ describe("sidecar-lifecycle run", () => {
     expect(story(agent)).toEqual(["GET /healthz?child=starting"]);
   });
 
-  it("a child that ignores the signal gets SIGKILL in time for deregister to still run", async () => {
-    const { agent, run } = await setup({ IGNORE_SIGTERM: "1" }, ["--shutdown-timeout", "1500"]);
+  it("a child that ignores the signal gets SIGKILL when its stop window closes, in time for deregister to still run", async () => {
+    const { agent, run } = await setup({ IGNORE_SIGTERM: "1" }, [
+      "--shutdown-timeout",
+      "1500",
+      "--request-timeout",
+      "500",
+    ]);
     await agent.waitFor(() => agent.services().length === 1, "the registration", 10_000);
     run.process.kill("SIGTERM");
     expect(await run.exited).toBe(137);
-    expect(run.stderr()).toMatch(/still running at the shutdown deadline: SIGKILL/);
+    expect(run.stderr()).toMatch(/still running when its stop window closed: SIGKILL, then deregister/);
     expect(story(agent).slice(-2)).toEqual(["POST /drain", "POST /deregister"]);
     expect(agent.services()).toEqual([]);
+  });
+
+  it("a second signal forces exit 1 and kills the child, but still sends one quick deregister", async () => {
+    const { agent, run } = await setup({ IGNORE_SIGTERM: "1" });
+    await agent.waitFor(() => agent.services().length === 1, "the registration", 10_000);
+    run.process.kill("SIGTERM");
+    await run.waitForOutput(/forwarding SIGTERM/, 10_000);
+    expect(agent.services().map((service) => service.state)).toEqual(["Draining"]);
+    run.process.kill("SIGTERM");
+    expect(await run.exited).toBe(1);
+    expect(run.stderr()).toMatch(/second SIGTERM: forcing exit/);
+    expect(story(agent).slice(-2)).toEqual(["POST /drain", "POST /deregister"]);
+    expect(agent.services()).toEqual([]);
+  });
+
+  it("a hung agent (SIGSTOP: TCP open, no bytes): the drain is cut at its window, the child stops in its own, a deregister is tried", async () => {
+    const agentPort = await freePort();
+    const agentRun = runCli(["agent", "--port", String(agentPort), "--heartbeat", "200"]);
+    await agentRun.waitForOutput(/listening|127\.0\.0\.1:\d+/, 10_000);
+    const port = await freePort();
+    // Stops 200 ms after SIGTERM: it needs a real grace period, not a SIGKILL in the same millisecond.
+    const child = `require("node:http").createServer((q, r) => r.end()).listen(${port}, "127.0.0.1");
+      process.on("SIGTERM", () => setTimeout(() => process.exit(0), 200));`;
+    const run = runCli([
+      "run",
+      "--agent",
+      `http://127.0.0.1:${agentPort}`,
+      "--name",
+      "api",
+      "--port",
+      String(port),
+      "--method",
+      "/health",
+      "--shutdown-timeout",
+      "2000",
+      "--request-timeout",
+      "400",
+      "--",
+      process.execPath,
+      "-e",
+      child,
+    ]);
+    await run.waitForOutput(/connected → registered/, 10_000);
+    const agentPid = agentRun.process.pid as number;
+    process.kill(agentPid, "SIGSTOP");
+    onTestFinished(() => {
+      process.kill(agentPid, "SIGCONT");
+    });
+    run.process.kill("SIGTERM");
+    expect(await run.exited).toBe(0);
+    const log = run.stderr();
+    expect(log).toMatch(/forwarding SIGTERM/);
+    expect(log).not.toMatch(/SIGKILL/);
+    expect(log).toMatch(/→ deregistering/);
+    expect(log).toMatch(
+      /shutdown incomplete: shutdown timed out after 2000 ms in state (deregistering|deregisterRetry)/,
+    );
   });
 
   it("bad flags or registration: exit 2 listing every problem, nothing started", async () => {

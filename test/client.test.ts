@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createActor, toPromise } from "xstate";
 import { agentCallActors } from "../src/actors.ts";
 import { interpretAgentResponse, JSONHTTPClient } from "../src/agent/http-client.ts";
+import { v1Calls, v1Registration } from "../src/agent/registration.ts";
 import {
   AgentUnreachableError,
   RegisterReplayError,
@@ -174,11 +175,12 @@ describe("JSONHTTPClient transport failures", () => {
 
 describe("agent call actors", () => {
   const notes: string[] = [];
-  const actors = () => agentCallActors(client, (note) => notes.push(note));
+  const actors = () => agentCallActors(v1Calls(client), (note) => notes.push(note));
+  const registration = v1Registration(authRequest());
 
   it("wraps a refused register in RegisterReplayError carrying the agent's text", async () => {
     agent.respond["/register"] = () => ({ status: 400, body: { error: "methods must not be empty" } });
-    const run = createActor(actors().register, { input: { request: authRequest() } }).start();
+    const run = createActor(actors().register, { input: { registration } }).start();
     const error = await rejectionOf(toPromise(run));
     expect(error).toBeInstanceOf(RegisterReplayError);
     expect(error).toMatchObject({ kind: "register_replay", serviceName: "auth", servicePort: 9090 });
@@ -194,10 +196,10 @@ describe("agent call actors", () => {
     agent.respond["/deregister"] = notFound;
     notes.length = 0;
     const drain = createActor(actors().drain, {
-      input: { request: { name: "auth", port: 9090, gracePeriod: "20s" } },
+      input: { registration, gracePeriod: "20s" },
     }).start();
     expect(await toPromise(drain)).toEqual({ found: false });
-    const deregister = createActor(actors().deregister, { input: { request: { name: "auth", port: 9090 } } });
+    const deregister = createActor(actors().deregister, { input: { registration } });
     await expect(toPromise(deregister.start())).resolves.toBeUndefined();
     expect(notes).toEqual([
       "drain: the agent no longer knows auth:9090 (it restarted); nothing to drain",
@@ -207,12 +209,12 @@ describe("agent call actors", () => {
 
   it("reports a drain that reached the agent as found, and other failures as ShutdownStepError", async () => {
     const drain = createActor(actors().drain, {
-      input: { request: { name: "auth", port: 9090, gracePeriod: "20s" } },
+      input: { registration, gracePeriod: "20s" },
     }).start();
     expect(await toPromise(drain)).toEqual({ found: true });
     agent.respond["/deregister"] = () => ({ status: 500, body: { error: "consul unavailable" } });
     const deregister = createActor(actors().deregister, {
-      input: { request: { name: "auth", port: 9090 } },
+      input: { registration },
     }).start();
     const error = await rejectionOf(toPromise(deregister));
     expect(error).toBeInstanceOf(ShutdownStepError);

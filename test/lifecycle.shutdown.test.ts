@@ -81,7 +81,7 @@ describe("lifecycle: shutdown", () => {
   it("aborts a register in flight and still drains and deregisters", async () => {
     h.agent.respond["/register"] = () => "hang";
     // A request timeout longer than the test's: only the abort can end the hung register.
-    const lifecycle = h.start({ requestTimeout: 60_000, drainDelay: 0 });
+    const lifecycle = h.start({ requestTimeout: 60_000, shutdownTimeout: 120_000, drainDelay: 0 });
     await h.agent.until(() => h.agent.callsTo("/register").length === 1, "the register call");
     expect(lifecycle.state()).toBe("connected");
 

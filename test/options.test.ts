@@ -15,10 +15,14 @@ describe("resolveOptions", () => {
       timing: {
         reconnectInterval: 1_000,
         livenessTimeout: 15_000,
-        drainDelay: 20_000,
+        // The way out's budget: deregister keeps min(requestTimeout, a quarter) at the end,
+        // the server stop the quarter before, the drain step the rest.
+        drainDelay: 16_500,
+        drainDeadline: 19_500,
+        stopDeadline: 27_000,
         shutdownTimeout: 30_000,
+        forceTimeout: 500,
       },
-      client: undefined,
     });
     expect(() => options.onError(new Error("ignored"))).not.toThrow();
   });
@@ -30,14 +34,30 @@ describe("resolveOptions", () => {
     expect(resolveOptions({ watchURL: "http://10.0.0.1/events" }).watchURL).toBe("http://10.0.0.1/events");
   });
 
-  it("defaults the drain delay to the grace period, capped to leave room for two calls in the deadline", () => {
+  it("defaults the drain delay to the grace period, capped so the drain call still fits in the drain step", () => {
     expect(resolveOptions({ gracePeriod: "5s" }).timing.drainDelay).toBe(5_000);
-    expect(resolveOptions({ gracePeriod: "1m" }).timing.drainDelay).toBe(30_000 - 2 * 3_000);
-    expect(
-      resolveOptions({ gracePeriod: "20s", shutdownTimeout: 10_000, requestTimeout: 1_000 }).timing
-        .drainDelay,
-    ).toBe(8_000);
-    expect(resolveOptions({ shutdownTimeout: 1_000, requestTimeout: 3_000 }).timing.drainDelay).toBe(0);
+    // Drain step ends at 30000 − 7500 (server stop) − 3000 (deregister); one call must fit before it.
+    expect(resolveOptions({ gracePeriod: "1m" }).timing.drainDelay).toBe(19_500 - 3_000);
+    const small = resolveOptions({
+      gracePeriod: "20s",
+      shutdownTimeout: 10_000,
+      requestTimeout: 1_000,
+    }).timing;
+    expect(small).toMatchObject({ drainDeadline: 6_500, stopDeadline: 9_000, drainDelay: 5_500 });
+    expect(resolveOptions({ shutdownTimeout: 2_000, requestTimeout: 1_000 }).timing).toMatchObject({
+      drainDeadline: 1_000,
+      stopDeadline: 1_500,
+      drainDelay: 0,
+    });
+  });
+
+  it("refuses a budget that cannot fit: a request timeout as long as the deadline, a drain delay past the drain step", () => {
+    expect(() => resolveOptions({ shutdownTimeout: 2_000, requestTimeout: 3_000 })).toThrow(
+      "requestTimeout (3000) must be below shutdownTimeout (2000): one drain or deregister call could outlast the whole way out",
+    );
+    expect(() =>
+      resolveOptions({ shutdownTimeout: 2_000, requestTimeout: 1_000, drainDelay: 1_200 }),
+    ).toThrow("drainDelay (1200) does not fit: with shutdownTimeout 2000 the drain step must end by 1000 ms");
   });
 
   it("takes an explicit drain delay, zero included", () => {
@@ -45,8 +65,8 @@ describe("resolveOptions", () => {
     expect(resolveOptions({ drainDelay: 1_500 }).timing.drainDelay).toBe(1_500);
   });
 
-  it("sends an empty grace period as empty (the agent's default) and waits the default 20 s", () => {
-    const options = resolveOptions({ gracePeriod: "" });
+  it("sends an empty grace period as empty (the agent's default) and waits as for 20 s, capped by the budget", () => {
+    const options = resolveOptions({ gracePeriod: "", shutdownTimeout: 40_000 });
     expect(options.gracePeriod).toBe("");
     expect(options.timing.drainDelay).toBe(20_000);
   });

@@ -12,6 +12,7 @@ import {
   withEvent,
 } from "../machines/status.ts";
 import type { ConnectionEvent, Status } from "../machines/types.ts";
+import { v1Registration } from "../src/agent/registration.ts";
 import { ErrWatchStreamClosed, RegisterReplayError, SidecarAPIError } from "../src/errors.ts";
 import { authRequest } from "./support/fixtures.ts";
 
@@ -32,7 +33,10 @@ function event(type: ConnectionEvent["type"], extra: Partial<ConnectionEvent> = 
 }
 
 function registeredStatus(): Status {
-  return onRegistered(onAgentConnected(initialStatus(), event("connected"), T1), authRequest());
+  return onRegistered(
+    onAgentConnected(initialStatus(), event("connected"), T1),
+    v1Registration(authRequest()),
+  );
 }
 
 describe("status reducers", () => {

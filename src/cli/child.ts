@@ -67,15 +67,15 @@ export class Child {
     }
   }
 
-  /** True once exited within `ms`; false when the time ran out or `abort` fired first. */
-  async waitExit(ms: number, abort?: AbortSignal): Promise<boolean> {
+  /** True once exited (within `ms`, when given); false when the time ran out or `abort` fired first. */
+  async waitExit(ms: number | undefined, abort?: AbortSignal): Promise<boolean> {
     if (this.hasExited) return true;
     let timer: NodeJS.Timeout | undefined;
     let onAbort = () => {};
     const outcome = await Promise.race([
       this.exited.then(() => true),
       new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), Math.max(0, ms));
+        if (ms !== undefined) timer = setTimeout(() => resolve(false), Math.max(0, ms));
         onAbort = () => resolve(false);
         abort?.addEventListener("abort", onAbort, { once: true });
       }),

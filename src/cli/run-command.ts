@@ -29,14 +29,14 @@ function supervise(config: RunConfig): Promise<number> {
   say(`started ${label}; it is registered as ${name}:${port} once port ${port} accepts connections`);
 
   let forward: NodeJS.Signals = "SIGTERM";
-  let killAt = Number.POSITIVE_INFINITY;
-  const stopChild = async (abort?: AbortSignal) => {
+  // The chart's stopServer step: its signal aborts when the stop's window of the budget closes.
+  const stopChild = async (abort: AbortSignal) => {
     if (child.hasExited) return;
     await Promise.resolve(); // the chart reports its move to stoppingServer first
     say(`forwarding ${forward} to ${label}`);
     child.signal(forward);
-    if (!(await child.waitExit(killAt - Date.now(), abort))) {
-      warn(`${label} still running at the shutdown deadline: SIGKILL`);
+    if (!(await child.waitExit(undefined, abort))) {
+      warn(`${label} still running when its stop window closed: SIGKILL, then deregister`);
       child.signal("SIGKILL");
       await child.exited;
     }
@@ -46,17 +46,13 @@ function supervise(config: RunConfig): Promise<number> {
     baseURL: config.baseURL,
     gracePeriod: config.gracePeriod,
     shutdownTimeout: config.shutdownTimeout,
+    requestTimeout: config.requestTimeout,
     ...(config.drainDelay === undefined ? {} : { drainDelay: config.drainDelay }),
     serverReady: false,
     stopServer: stopChild,
     log: (note) => say(`note: ${note}`),
   });
   const stopLogging = config.quiet ? () => {} : logTransitions(lifecycle, say);
-  // SIGKILL early enough that deregister still fits in the chart's shutdown deadline.
-  const deregisterReserve = Math.min(lifecycle.options.requestTimeout, config.shutdownTimeout / 4);
-  const startShutdown = () => {
-    killAt = Date.now() + config.shutdownTimeout - deregisterReserve;
-  };
 
   const probe = new AbortController();
   lifecycle.start();
@@ -82,24 +78,30 @@ function supervise(config: RunConfig): Promise<number> {
       } catch (error) {
         warn(`shutdown incomplete: ${error instanceof Error ? error.message : String(error)}`);
       }
-      // The shutdown deadline passed before the chart's stopServer step (e.g. an agent gone
-      // mid-drain): the child is stopped here, and killed at once since its deadline is over.
-      await stopChild();
+      // Forced, or nothing reached the stop step: the child's time is over.
+      if (!child.hasExited) child.signal("SIGKILL");
       const exit = await child.exited;
       say(`${label} ${exit.description}; exit code ${exit.code}`);
       done(exit.code);
     };
     function onSignal(signal: NodeJS.Signals) {
       if (stopping) {
-        warn(`second ${signal}: forcing exit, killing ${label}`);
+        warn(`second ${signal}: forcing exit, killing ${label}; one quick deregister first`);
         child.signal("SIGKILL");
-        done(1);
+        // The chart sends one deregister bounded by forceTimeout, then finishes.
+        lifecycle.actor.send({ type: "FORCE" });
+        lifecycle.shutdown().then(
+          () => done(1),
+          (error: unknown) => {
+            warn(`forced exit: ${error instanceof Error ? error.message : String(error)}`);
+            done(1);
+          },
+        );
         return;
       }
       stopping = true;
       // A closed terminal (SIGHUP) means exit; to many daemons a forwarded SIGHUP means reload.
       forward = signal === "SIGHUP" ? "SIGTERM" : signal;
-      startShutdown();
       say(`${signal}: draining before ${label} is stopped (a second signal forces exit)`);
       void finish();
     }
@@ -107,7 +109,6 @@ function supervise(config: RunConfig): Promise<number> {
     child.exited.then((exit) => {
       if (stopping) return;
       stopping = true;
-      startShutdown();
       say(`${label} ${exit.description} on its own: deregistering`);
       lifecycle.actor.send({ type: "SERVER_EXITED" });
       void finish();

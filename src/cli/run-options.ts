@@ -7,7 +7,7 @@ import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import type { RegisterRequest } from "../../machines/types.ts";
 import { registerRequestProblems } from "../agent/validate.ts";
-import { DefaultAdminBaseURL, DefaultShutdownTimeout } from "../defaults.ts";
+import { DefaultAdminBaseURL, DefaultRequestTimeout, DefaultShutdownTimeout } from "../defaults.ts";
 import { DecodeError, decodeRegisterFields, type RegisterFields } from "../dev-agent/decode.ts";
 import { resolveOptions } from "../options.ts";
 import { asUsageError, integerFlag, UsageError } from "./command.ts";
@@ -41,14 +41,18 @@ Lifecycle:
   --agent <url>           agent admin base URL [${DefaultAdminBaseURL}]
   --grace-period <d>      Go duration sent with drain, e.g. 300ms, 20s, 1m30s [20s]
   --drain-delay <ms>      wait after the drain before stopping the command [the grace period,
-                          capped to leave room in the shutdown deadline]; below --shutdown-timeout
-  --shutdown-timeout <ms> deadline of the whole way out [${DefaultShutdownTimeout}]; the command
-                          gets SIGKILL early enough to leave time to deregister
+                          capped so the drain step fits its part of the shutdown budget]
+  --shutdown-timeout <ms> deadline of the whole way out [${DefaultShutdownTimeout}], split: deregister
+                          keeps the last quarter (or --request-timeout, if shorter), the command's
+                          stop the quarter before it (SIGTERM at its start at the latest, SIGKILL at
+                          its end), the drain step the rest (see README)
+  --request-timeout <ms>  timeout of each register / drain / deregister call [${DefaultRequestTimeout}];
+                          below --shutdown-timeout
   --quiet                 print only errors, not each state transition
   -h, --help              show this help
 
 Exit codes: the command's; 2 bad flags or registration (nothing started); 127 command not found;
-1 forced by a second signal.
+1 forced by a second signal (the command is killed; one deregister is still tried, for 500 ms).
 
 Example:
   sidecar-lifecycle run --name api --port 8080 --method /health --grace-period 5s -- node server.js`;
@@ -61,6 +65,7 @@ export interface RunConfig {
   gracePeriod: string;
   drainDelay?: number;
   shutdownTimeout: number;
+  requestTimeout: number;
   quiet: boolean;
 }
 
@@ -107,6 +112,7 @@ const OPTIONS = {
   "grace-period": { type: "string", default: "20s" },
   "drain-delay": { type: "string" },
   "shutdown-timeout": { type: "string", default: String(DefaultShutdownTimeout) },
+  "request-timeout": { type: "string", default: String(DefaultRequestTimeout) },
   quiet: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 } as const;
@@ -188,12 +194,22 @@ function merge(file: RegisterFields, flags: RegisterFields, command: string): Re
   };
 }
 
+/** Which flag sets each lifecycle option, so a budget that cannot fit names what to change. */
+const OPTION_FLAG: Record<string, string> = {
+  requestTimeout: "--request-timeout",
+  shutdownTimeout: "--shutdown-timeout",
+  drainDelay: "--drain-delay",
+  gracePeriod: "--grace-period",
+};
+
 function lifecycleProblems(values: Values, problems: string[]) {
   const shutdownTimeout = integerFlag("shutdown-timeout", values["shutdown-timeout"], 1);
+  const requestTimeout = integerFlag("request-timeout", values["request-timeout"], 1);
   const drainDelay =
     values["drain-delay"] === undefined ? undefined : integerFlag("drain-delay", values["drain-delay"], 0);
-  if (typeof shutdownTimeout === "string") problems.push(shutdownTimeout);
-  if (typeof drainDelay === "string") problems.push(drainDelay);
+  for (const value of [shutdownTimeout, requestTimeout, drainDelay]) {
+    if (typeof value === "string") problems.push(value);
+  }
   let url: URL | undefined;
   try {
     url = new URL(values.agent);
@@ -207,22 +223,21 @@ function lifecycleProblems(values: Values, problems: string[]) {
   }
   if (
     typeof shutdownTimeout === "number" &&
-    typeof drainDelay === "number" &&
-    drainDelay >= shutdownTimeout
+    typeof requestTimeout === "number" &&
+    typeof drainDelay !== "string"
   ) {
-    problems.push(
-      `--drain-delay ${drainDelay} must be shorter than --shutdown-timeout ${shutdownTimeout}: the command would be killed before it is asked to stop`,
-    );
-  }
-  if (typeof shutdownTimeout === "number" && typeof drainDelay !== "string") {
     try {
-      resolveOptions({ gracePeriod: values["grace-period"], shutdownTimeout, drainDelay });
+      resolveOptions({ gracePeriod: values["grace-period"], shutdownTimeout, requestTimeout, drainDelay });
     } catch (error) {
-      problems.push(`--grace-period: ${(error as Error).message}`);
+      const message = (error as Error).message;
+      const option = /^(\w+)/.exec(message)?.[1] ?? "";
+      // "drainDelay (…) does not fit" names drainDelay; "requestTimeout (…) must be below" requestTimeout.
+      problems.push(`${OPTION_FLAG[option] ?? "--grace-period"}: ${message}`);
     }
   }
   return {
     shutdownTimeout: shutdownTimeout as number,
+    requestTimeout: requestTimeout as number,
     drainDelay: drainDelay as number | undefined,
   };
 }
@@ -285,6 +300,7 @@ export function parseRunArgs(
     gracePeriod: values["grace-period"],
     ...(lifecycle.drainDelay === undefined ? {} : { drainDelay: lifecycle.drainDelay }),
     shutdownTimeout: lifecycle.shutdownTimeout,
+    requestTimeout: lifecycle.requestTimeout,
     quiet: values.quiet,
   };
 }

@@ -105,7 +105,7 @@ export class Controller {
   /** The last successfully registered request (Go's cache), or undefined before the first success. */
   lastRegisteredRequest(): RegisterRequest | undefined {
     const context = this.actor.getSnapshot().context;
-    return context.status.registerReplayCount > 0 ? context.request : undefined;
+    return context.status.registerReplayCount > 0 ? this.lifecycle.request : undefined;
   }
 
   /** Feeds the chart's watch from this source from the next watch attempt on (the Runner does this). */

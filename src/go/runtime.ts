@@ -93,7 +93,7 @@ export async function newLocalRuntime(
     throw error;
   }
   // The pooled connections to the agent go when the lifecycle ends, so a process can exit.
-  if (ownClient) controller.finished().finally(() => ownClient.close());
+  if (ownClient) controller.finished().finally(() => ownClient.destroy());
   return new LocalRuntime(client, source, controller, new Runner(source, controller, onError));
 }
 

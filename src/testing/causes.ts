@@ -91,6 +91,9 @@ const disconnects =
   });
 
 const connecting = (snapshot: AnyMachineSnapshot) => snapshot.matches("running.online.session.connecting");
+/** The stream already failed (a register still in flight): it carries nothing more. */
+const streamGone = (snapshot: AnyMachineSnapshot) =>
+  snapshot.matches({ running: { online: { session: { registering: "streamLost" } } } });
 
 function service(
   name: string,
@@ -100,14 +103,20 @@ function service(
   return { name, origin: "service", event, status };
 }
 
-/** A watch-stream cause; it happens only while the watch actor runs (and `when` allows). */
+/** A watch-stream cause; it happens only while the stream is open (and `when` allows). */
 function watch(
   name: string,
   event: (input: CauseInput) => AnyEventObject,
   status: LifecycleCause["status"],
-  when?: (snapshot: AnyMachineSnapshot) => boolean,
+  when: (snapshot: AnyMachineSnapshot) => boolean = () => true,
 ): LifecycleCause {
-  return { name, origin: "watch", event, status, when };
+  return {
+    name,
+    origin: "watch",
+    event,
+    status,
+    when: (snapshot) => !streamGone(snapshot) && when(snapshot),
+  };
 }
 
 function failure(kind: ErrorKind, text: string) {
@@ -156,6 +165,7 @@ export const lifecycleCauses: readonly LifecycleCause[] = [
   service("DEREGISTER"),
   service("SERVER_READY"),
   service("SERVER_EXITED"),
+  service("FORCE"),
   service(
     "RECORD_ERROR",
     () => ({ type: "RECORD_ERROR", error: new Error("database pool exhausted") }),
@@ -213,16 +223,17 @@ export const lifecycleCauses: readonly LifecycleCause[] = [
       const { kind, text } = restart(before);
       return disconnects(kind, text)(status);
     },
-    (snapshot) => !snapshot.matches("running.online.session.connected"),
+    (snapshot) => !snapshot.matches("running.online.session.registering"),
   ),
 
   // The agent answering register / drain / deregister; the business server stopping.
+  // Accepted after the stream failed: counted, but not `registered` until a replay lands on a live stream.
   settles("register.accepted", "register", { output: undefined }, (before, { before: snapshot }) => ({
     set: {
-      registered: true,
+      registered: !streamGone(snapshot),
       registerReplayCount: before.registerReplayCount + 1,
-      lastServiceName: snapshot.context.request.name,
-      lastServicePort: snapshot.context.request.port,
+      lastServiceName: snapshot.context.registration.serviceName,
+      lastServicePort: snapshot.context.registration.servicePort,
     },
   })),
   settles(
@@ -260,12 +271,25 @@ export const lifecycleCauses: readonly LifecycleCause[] = [
     "deregister.failed",
     "deregister",
     { error: failure("sidecar_api", "deregister failed: agent answered 500: consul deregister failed") },
-    recordsError("sidecar_api", "consul deregister failed"),
+    // A forced exit does not retry: it ends with the error.
+    (_, { before }) => ({
+      ...recordsError("sidecar_api", "consul deregister failed")(),
+      failsShutdown: before.matches("forcedExit"),
+    }),
   ),
 ];
 
 /** What a timer's expiry does to the status, by delay name; timers not listed change nothing. */
 export const timerStatus: Readonly<Record<string, LifecycleCause["status"]>> = {
   livenessTimeout: disconnects("watch_liveness", "watch stream silent"),
+  // The drain step's window closing cuts a drain call in flight (an error), or just ends a wait.
+  drainDeadline: (_, { before }) =>
+    before.matches({ stopping: "draining" }) ? recordsError("sidecar_api", "drain cut")() : {},
+  // With nothing registered no deregister follows to clear it: the way out ends with this error.
+  stopDeadline: (_, { before }) => ({
+    ...recordsError("sidecar_api", "business server stop cut")(),
+    failsShutdown: !before.context.registerSent,
+  }),
+  forceTimeout: () => ({ ...recordsError("sidecar_api", "forced deregister cut")(), failsShutdown: true }),
   shutdownTimeout: () => ({ ...recordsError("sidecar_api", "shutdown timed out")(), failsShutdown: true }),
 };

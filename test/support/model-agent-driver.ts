@@ -8,8 +8,9 @@
 import { deepStrictEqual } from "node:assert/strict";
 import type { AnyMachineSnapshot } from "xstate";
 import { lifecycleStateName } from "../../machines/state-name.ts";
-import type { DeregisterRequest, DrainRequest, RegisterRequest } from "../../machines/types.ts";
+import type { Registration } from "../../machines/types.ts";
 import { JSONHTTPClient } from "../../src/agent/http-client.ts";
+import { v1Registration } from "../../src/agent/registration.ts";
 import { createLifecycle, type Lifecycle, type LifecycleStatus } from "../../src/lifecycle.ts";
 import {
   generatedAt,
@@ -81,6 +82,7 @@ export const realCauses: Readonly<Record<string, Exec>> = {
   DRAIN: send,
   DEREGISTER: send,
   SERVER_EXITED: send,
+  FORCE: send,
   RECORD_ERROR: send,
   OBSERVE_EVENT: send,
   "frame.connected": ({ agent }, { index }) => stream(agent, frame("connected", index)),
@@ -115,19 +117,18 @@ export const realCauses: Readonly<Record<string, Exec>> = {
 
 /** What the agent must have received for an actor the chart started (nothing for the others). */
 function callFor(id: string, input: unknown): RecordedCall | undefined {
-  const request = (input as { request?: unknown } | undefined)?.request;
+  const { registration, gracePeriod } = (input ?? {}) as {
+    registration?: Registration;
+    gracePeriod?: string;
+  };
   switch (id) {
     case "register":
-      deepStrictEqual(request as RegisterRequest, authRequest());
+      deepStrictEqual(registration, v1Registration(authRequest()));
       return { path: "/register", body: authWireBody };
-    case "drain": {
-      const { name, port, gracePeriod } = request as DrainRequest;
-      return { path: "/drain", body: { name, port, grace_period: gracePeriod } };
-    }
-    case "deregister": {
-      const { name, port } = request as DeregisterRequest;
-      return { path: "/deregister", body: { name, port } };
-    }
+    case "drain":
+      return { path: "/drain", body: { name: "auth", port: 9090, grace_period: gracePeriod } };
+    case "deregister":
+      return { path: "/deregister", body: { name: "auth", port: 9090 } };
     default:
       return undefined;
   }
