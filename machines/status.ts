@@ -33,6 +33,8 @@ export function initialStatus(): Status {
     lastErrorKind: "",
     lastError: "",
     lastErrorAt: "",
+    agentReady: null,
+    agentStatus: "",
   };
 }
 
@@ -51,13 +53,18 @@ export function withError(status: Status, error: unknown, now: string): Status {
   };
 }
 
-/** Any event seen on the stream: only the `lastEvent*` fields move (a heartbeat is not a disconnect). */
+/**
+ * Any event seen on the stream: only the `lastEvent*` fields move (a heartbeat is not a
+ * disconnect), and what the agent says about its own readiness, when it says it.
+ */
 export function withEvent(status: Status, event: ConnectionEvent, now: string): Status {
   return {
     ...status,
     lastEventType: event.type,
     lastEventId: event.eventId,
     lastEventAt: event.generatedAt || now,
+    agentReady: event.ready ?? status.agentReady,
+    agentStatus: event.status || status.agentStatus,
   };
 }
 

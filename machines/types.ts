@@ -101,6 +101,12 @@ export interface Status {
   lastErrorKind: ErrorKind | "";
   lastError: string;
   lastErrorAt: string;
+  /**
+   * Past protocol.md's snapshot: what the agent last said about itself on the watch stream
+   * (structured frames' `ready` and `status`). `null` / "" until an agent said so.
+   */
+  agentReady: boolean | null;
+  agentStatus: string;
 }
 
 /**

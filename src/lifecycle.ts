@@ -125,6 +125,10 @@ export function createLifecycle(
 ): Lifecycle<ServiceNode>;
 export function createLifecycle(
   request: RegisterRequest | ServiceNode,
+  options?: CreateLifecycleOptions<Client | V2Client>,
+): Lifecycle<RegisterRequest | ServiceNode>;
+export function createLifecycle(
+  request: RegisterRequest | ServiceNode,
   options: CreateLifecycleOptions<Client | V2Client> = {},
 ): Lifecycle<RegisterRequest | ServiceNode> {
   const v2 = isServiceNode(request);

@@ -6,7 +6,7 @@ import { useAgent, waitForStatus } from "./support/lifecycle-harness.ts";
 const h = useAgent();
 
 describe("lifecycle: heartbeats", () => {
-  it("changes only lastEventType/Id/At on a heartbeat, preferring the agent's generated_at", async () => {
+  it("changes only lastEventType/Id/At (and what the agent says of itself) on a heartbeat, preferring the agent's generated_at", async () => {
     const lifecycle = h.start();
     const before = await waitForStatus(lifecycle, (s) => s.registered, "registered");
 
@@ -19,7 +19,23 @@ describe("lifecycle: heartbeats", () => {
       lastEventType: "heartbeat",
       lastEventId: "41",
       lastEventAt: "2026-04-21T08:00:00.000Z",
+      agentStatus: "ready",
     });
+  });
+
+  it("keeps what the agent last said of its readiness: a frame without it changes nothing", async () => {
+    const lifecycle = h.start();
+    await waitForStatus(lifecycle, (s) => s.registered, "registered");
+    expect(lifecycle.status()).toMatchObject({ agentReady: null, agentStatus: "" });
+    h.agent.send('id: 5\nevent: heartbeat\ndata: {"status":"degraded","ready":false}\n\n');
+    await waitForStatus(lifecycle, (s) => s.lastEventId === "5", "the degraded heartbeat");
+    expect(lifecycle.status()).toMatchObject({ agentReady: false, agentStatus: "degraded" });
+    h.agent.send("id: 6\nevent: heartbeat\ndata: alive\n\n");
+    await waitForStatus(lifecycle, (s) => s.lastEventId === "6", "the plain heartbeat");
+    expect(lifecycle.status()).toMatchObject({ agentReady: false, agentStatus: "degraded" });
+    h.agent.send('id: 7\nevent: heartbeat\ndata: {"status":"ready","ready":true}\n\n');
+    await waitForStatus(lifecycle, (s) => s.lastEventId === "7", "the ready heartbeat");
+    expect(lifecycle.status()).toMatchObject({ agentReady: true, agentStatus: "ready", registered: true });
   });
 
   it("stamps a heartbeat without generated_at with the time it arrived", async () => {

@@ -57,6 +57,8 @@ describe("status reducers", () => {
       lastErrorKind: "",
       lastError: "",
       lastErrorAt: "",
+      agentReady: null,
+      agentStatus: "",
     });
   });
 

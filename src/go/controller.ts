@@ -20,6 +20,8 @@ import {
   type LifecycleStatus,
 } from "../lifecycle.ts";
 import type { ErrorHandler, RuntimeOptions } from "../options.ts";
+import type { Client as V2Client } from "../v2/client.ts";
+import type { ServiceNode } from "../v2/types.ts";
 import type { DescriptorProvider } from "./registration.ts";
 import { type EventSource, eventSourceStream } from "./watch-source.ts";
 
@@ -69,18 +71,27 @@ const handDriven: OpenStream = (signal) => ({
 
 export type ControllerOptions = Omit<CreateLifecycleOptions, "client" | "openStream" | "stopServer">;
 
-export class Controller {
-  readonly client: Client;
+/** The client of the contract a registration speaks: v1 `Client` for a RegisterRequest, v2 `Client` for a ServiceNode. */
+export type ClientFor<R> = R extends ServiceNode ? V2Client : Client;
+
+/** A Controller of either contract. */
+export type AnyController = Controller<RegisterRequest> | Controller<ServiceNode>;
+
+export class Controller<R extends RegisterRequest | ServiceNode = RegisterRequest> {
+  readonly client: ClientFor<R>;
   /** The chart handle (createLifecycle): its actor is the one lifecycle every facade shares. */
-  readonly lifecycle: Lifecycle;
+  readonly lifecycle: Lifecycle<R>;
   #source: EventSource | undefined;
   #stopServer: ((signal: AbortSignal) => Promise<void>) | undefined;
   readonly #errorHandlers = new Set<ErrorHandler>();
 
-  /** Prefer `newController` (takes a DescriptorProvider); createLifecycle checks `request` either way. */
-  constructor(client: Client, request: RegisterRequest, options: ControllerOptions = {}) {
+  /**
+   * Prefer `newController` (takes a DescriptorProvider); createLifecycle checks `request` either
+   * way. A v2 ServiceNode with a v2 client makes the same Controller speak contract v2.
+   */
+  constructor(client: ClientFor<R>, request: R, options: ControllerOptions = {}) {
     this.client = client;
-    this.lifecycle = createLifecycle(request, {
+    this.lifecycle = createLifecycle(request as RegisterRequest | ServiceNode, {
       ...options,
       client,
       openStream: (signal, onActivity) =>
@@ -90,20 +101,20 @@ export class Controller {
         options.onError?.(error);
         for (const handler of this.#errorHandlers) handler(error);
       },
-    });
+    }) as Lifecycle<R>;
   }
 
   get actor(): Lifecycle["actor"] {
     return this.lifecycle.actor;
   }
 
-  /** The request the chart registers (built and checked once, at construction). */
-  get request(): RegisterRequest {
+  /** The request (v1) or node (v2) the chart registers, built and checked once, at construction. */
+  get request(): R {
     return this.lifecycle.request;
   }
 
   /** The last successfully registered request (Go's cache), or undefined before the first success. */
-  lastRegisteredRequest(): RegisterRequest | undefined {
+  lastRegisteredRequest(): R | undefined {
     const context = this.actor.getSnapshot().context;
     return context.status.registerReplayCount > 0 ? this.lifecycle.request : undefined;
   }

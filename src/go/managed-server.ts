@@ -91,8 +91,8 @@ export class ManagedServer {
   async run({ signal }: { signal?: AbortSignal } = {}): Promise<void> {
     const { lifecycle, serve, shutdown, readinessHost } = this.options;
     const log = this.options.log ?? (() => {});
-    const { name, port } = lifecycle.runtime.controller.request;
-    const service = `${name}:${port}`;
+    const { serviceName, servicePort: port, instance } = lifecycle.runtime.controller.lifecycle.registration;
+    const service = instance === `${serviceName}:${port}` ? instance : `${serviceName} ${instance}`;
     const fail = (stage: ManagedServerStage, cause: unknown) =>
       new ManagedServerRunError(stage, service, cause);
     if (this.#ran) throw fail(ManagedServerStageLifecycle, new Error("run() may be called once"));

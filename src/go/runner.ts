@@ -6,7 +6,7 @@
 import { toPromise } from "xstate";
 import { LifecycleRunError } from "../errors.ts";
 import type { ErrorHandler } from "../options.ts";
-import { type Controller, LifecycleFinishedError } from "./controller.ts";
+import { type AnyController, LifecycleFinishedError } from "./controller.ts";
 import type { EventSource } from "./watch-source.ts";
 
 export interface RunOptions {
@@ -18,10 +18,10 @@ export interface RunOptions {
 
 export class Runner {
   readonly source: EventSource;
-  readonly controller: Controller;
+  readonly controller: AnyController;
   readonly onError: ErrorHandler | undefined;
 
-  constructor(source: EventSource, controller: Controller, onError?: ErrorHandler) {
+  constructor(source: EventSource, controller: AnyController, onError?: ErrorHandler) {
     this.source = source;
     this.controller = controller;
     this.onError = onError;
@@ -55,7 +55,7 @@ export class Runner {
   }
 }
 
-export function newRunner(source: EventSource, controller: Controller, onError?: ErrorHandler): Runner {
+export function newRunner(source: EventSource, controller: AnyController, onError?: ErrorHandler): Runner {
   if (!source || typeof source.subscribe !== "function") throw new TypeError("event source is required");
   if (!controller) throw new TypeError("controller is required");
   return new Runner(source, controller, onError);

@@ -2,6 +2,8 @@
  * Go's `LocalRuntime`: the client, the watch source, the controller (which holds the chart)
  * and the runner, assembled for one service. Exposes the running XState actor.
  */
+
+import type { RegisterRequest } from "../../machines/types.ts";
 import type { Client } from "../agent/http-client.ts";
 import { JSONHTTPClient } from "../agent/http-client.ts";
 import {
@@ -11,7 +13,8 @@ import {
   DefaultWatchPath,
 } from "../defaults.ts";
 import { type RuntimeOptions, resolveOptions } from "../options.ts";
-import { Controller } from "./controller.ts";
+import type { ServiceNode } from "../v2/types.ts";
+import { type ClientFor, Controller } from "./controller.ts";
 import {
   type DescriptorProvider,
   type ServiceRegistration,
@@ -34,13 +37,16 @@ export function defaultLocalRuntimeOptions(baseURL: string = DefaultAdminBaseURL
   };
 }
 
-export class LocalRuntime {
-  readonly client: Client;
+/** A runtime of either contract. */
+export type AnyLocalRuntime = LocalRuntime<RegisterRequest> | LocalRuntime<ServiceNode>;
+
+export class LocalRuntime<R extends RegisterRequest | ServiceNode = RegisterRequest> {
+  readonly client: ClientFor<R>;
   readonly source: WatchSource;
-  readonly controller: Controller;
+  readonly controller: Controller<R>;
   readonly runner: Runner;
 
-  constructor(client: Client, source: WatchSource, controller: Controller, runner: Runner) {
+  constructor(client: ClientFor<R>, source: WatchSource, controller: Controller<R>, runner: Runner) {
     this.client = client;
     this.source = source;
     this.controller = controller;
@@ -48,7 +54,7 @@ export class LocalRuntime {
   }
 
   /** The running XState actor of the lifecycle chart. */
-  get actor(): Controller["actor"] {
+  get actor(): Controller<R>["actor"] {
     return this.controller.actor;
   }
 

@@ -13,7 +13,7 @@ import { type GRPCDescriptorOptions, newServiceRegistrationFromGRPC } from "./gr
 import type { ServiceRegistration } from "./registration.ts";
 import { ServiceRegistrationProvider } from "./registration.ts";
 import {
-  type LocalRuntime,
+  type AnyLocalRuntime,
   type LocalRuntimeOptions,
   newLocalRuntime,
   newLocalRuntimeFromServiceRegistration,
@@ -21,7 +21,7 @@ import {
 
 /** Go `LifecycleOptions`. */
 export interface LifecycleOptions {
-  runtime: LocalRuntime;
+  runtime: AnyLocalRuntime;
   /** Grace period sent with drain (Go duration). Default: the runtime's (`20s`). */
   gracePeriod?: string;
 }
@@ -39,7 +39,7 @@ function asRunError(error: unknown): LifecycleRunError {
 }
 
 export class ServiceLifecycle {
-  readonly runtime: LocalRuntime;
+  readonly runtime: AnyLocalRuntime;
   readonly gracePeriod: string;
   #errors: ErrorQueue<LifecycleRunError> | undefined;
 
@@ -52,7 +52,7 @@ export class ServiceLifecycle {
   }
 
   /** The running XState actor of the lifecycle chart. */
-  get actor(): LocalRuntime["actor"] {
+  get actor(): AnyLocalRuntime["actor"] {
     return this.runtime.actor;
   }
 

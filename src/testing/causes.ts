@@ -69,7 +69,13 @@ function agentEvent(type: ConnectionEventType, seq: number): ConnectionEvent {
 const sawEvent =
   (type: ConnectionEventType) =>
   (_: Status, { seq }: CauseInput): StatusChange => ({
-    set: { lastEventType: type, lastEventId: String(seq), lastEventAt: generatedAt(seq) },
+    set: {
+      lastEventType: type,
+      lastEventId: String(seq),
+      lastEventAt: generatedAt(seq),
+      agentReady: true,
+      agentStatus: "ready",
+    },
   });
 
 const recordsError =
