@@ -4,10 +4,14 @@
  */
 export const TerminationSignals: readonly NodeJS.Signals[] = ["SIGTERM", "SIGINT"];
 
-/** Installs the handlers; returns the function that removes them. */
+/**
+ * Installs the handlers; returns the function that removes them. `beforeForcedExit` runs on the
+ * second signal before exit code 1 (e.g. one bounded deregister); it must settle quickly.
+ */
 export function onTerminationSignals(
   onFirst: (signal: NodeJS.Signals) => void,
   log: (message: string) => void = (message) => process.stderr.write(`${message}\n`),
+  beforeForcedExit: () => Promise<void> = async () => {},
 ): () => void {
   let received = 0;
   const handler = (signal: NodeJS.Signals) => {
@@ -16,8 +20,9 @@ export function onTerminationSignals(
       onFirst(signal);
       return;
     }
+    if (received > 2) return;
     log(`${signal} again during the graceful exit: forcing exit with code 1`);
-    process.exit(1);
+    beforeForcedExit().finally(() => process.exit(1));
   };
   for (const signal of TerminationSignals) process.on(signal, handler);
   return () => {

@@ -4,6 +4,7 @@
  * bounds it with its shutdown deadline; this facade starts things, gates readiness, and names
  * the stage a failure came from.
  */
+import { toPromise } from "xstate";
 import { SidecarLifecycleError } from "../../machines/errors.ts";
 import { lifecycleStateName } from "../../machines/state-name.ts";
 import {
@@ -159,7 +160,15 @@ export class ManagedServer {
     })();
 
     const uninstall = this.options.handleSignals
-      ? onTerminationSignals((name) => requestExit(name), log)
+      ? onTerminationSignals(
+          (name) => requestExit(name),
+          log,
+          async () => {
+            // The chart sends one deregister bounded by its forceTimeout, then finishes.
+            lifecycle.actor.send({ type: "FORCE" });
+            await toPromise(lifecycle.actor);
+          },
+        )
       : () => {};
     const onAbort = () => requestExit("abort signal");
     signal?.addEventListener("abort", onAbort, { once: true });

@@ -65,7 +65,7 @@ export function recordStatuses(lifecycle: Lifecycle): LifecycleStatus[] {
 
 /** Resolves with the first status for which `check` holds; rejects naming `what` after `timeoutMs`. */
 export function waitForStatus(
-  lifecycle: Lifecycle,
+  lifecycle: Pick<Lifecycle, "status" | "actor">,
   check: (status: LifecycleStatus) => boolean,
   what: string,
   timeoutMs = 5_000,
