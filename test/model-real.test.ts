@@ -6,27 +6,32 @@
  */
 import { describe, expect, it } from "vitest";
 import { createLifecycleModel, LifecycleCoverage, replayPath } from "../src/testing.ts";
+import { contracts } from "./support/contracts.ts";
 import { realCauses, startAgentDriver } from "./support/model-agent-driver.ts";
 import { modelInput } from "./support/model-input.ts";
 
-const model = createLifecycleModel({ input: modelInput });
-const coverage = new LifecycleCoverage(model);
-let replayed = 0;
+// Both agent contracts, same paths: only what the chart holds (and so the bodies) differs.
+describe.each(contracts.map((contract) => [contract.name, contract] as const))(
+  "lifecycle model, real layer, contract %s",
+  (_, contract) => {
+    const model = createLifecycleModel({ input: { ...modelInput, registration: contract.registration } });
+    const coverage = new LifecycleCoverage(model);
+    let replayed = 0;
 
-describe("lifecycle model, real layer", () => {
-  it("has a real cause for every cause of the model", () => {
-    const missing = model.causes.filter((cause) => cause.origin !== "timer" && !(cause.name in realCauses));
-    expect(missing.map((cause) => cause.name)).toEqual([]);
-  });
+    it("has a real cause for every cause of the model", () => {
+      const missing = model.causes.filter((cause) => cause.origin !== "timer" && !(cause.name in realCauses));
+      expect(missing.map((cause) => cause.name)).toEqual([]);
+    });
 
-  it.each(model.paths.map((path) => [path.description, path] as const))("%s", async (_, path) => {
-    await replayPath(model, path, await startAgentDriver(model), { coverage });
-    replayed += 1;
-  });
+    it.each(model.paths.map((path) => [path.description, path] as const))("%s", async (_, path) => {
+      await replayPath(model, path, await startAgentDriver(model, contract), { coverage });
+      replayed += 1;
+    });
 
-  it("covers every state, transition and edge of the chart", () => {
-    const paths = `${replayed}/${model.paths.length} paths replayed`;
-    console.log(`model coverage, real layer: ${coverage.summary()} (${paths})`);
-    coverage.assertComplete();
-  });
-});
+    it("covers every state, transition and edge of the chart", () => {
+      const paths = `${replayed}/${model.paths.length} paths replayed`;
+      console.log(`model coverage, real layer (${contract.name}): ${coverage.summary()} (${paths})`);
+      coverage.assertComplete();
+    });
+  },
+);

@@ -9,9 +9,7 @@ import { deepStrictEqual } from "node:assert/strict";
 import type { AnyMachineSnapshot } from "xstate";
 import { lifecycleStateName } from "../../machines/state-name.ts";
 import type { Registration } from "../../machines/types.ts";
-import { JSONHTTPClient } from "../../src/agent/http-client.ts";
-import { v1Registration } from "../../src/agent/registration.ts";
-import { createLifecycle, type Lifecycle, type LifecycleStatus } from "../../src/lifecycle.ts";
+import type { Lifecycle, LifecycleStatus } from "../../src/lifecycle.ts";
 import {
   generatedAt,
   type LifecycleDriver,
@@ -20,11 +18,12 @@ import {
   type ModelStep,
 } from "../../src/testing.ts";
 import { type RecordedCall, TestAgent } from "./agent.ts";
-import { authRequest, authWireBody } from "./fixtures.ts";
+import type { ContractUnderTest } from "./contracts.ts";
 
 interface Harness {
   readonly agent: TestAgent;
-  readonly lifecycle: Lifecycle;
+  readonly contract: ContractUnderTest;
+  readonly lifecycle: Lifecycle<unknown>;
   readonly clock: ModelClock;
   /** Settles the business server's pending stop. */
   stopServer?: { resolve(): void; reject(error: Error): void };
@@ -58,11 +57,14 @@ function stream(agent: TestAgent, raw: string): void {
   agent.send(raw);
 }
 
-const notFound = { status: 400, body: { error: "local service not found: auth:9090" } };
 const answer =
   (path: "/register" | "/drain" | "/deregister", status: number, body: unknown): Exec =>
   ({ agent }) =>
     agent.answerHeld(path, { status, body });
+const notFound =
+  (path: "/drain" | "/deregister"): Exec =>
+  ({ agent, contract }) =>
+    agent.answerHeld(path, { status: 400, body: { error: contract.notFound } });
 const send: Exec = ({ lifecycle }, { event }) => {
   lifecycle.actor.send(event as never);
 };
@@ -105,10 +107,10 @@ export const realCauses: Readonly<Record<string, Exec>> = {
   }),
   "register.refused": answer("/register", 500, { error: "xds refresh failed" }),
   "drain.found": answer("/drain", 200, {}),
-  "drain.notFound": answer("/drain", notFound.status, notFound.body),
+  "drain.notFound": notFound("/drain"),
   "drain.failed": answer("/drain", 500, { error: "consul maintenance failed" }),
   "deregister.accepted": answer("/deregister", 200, {}),
-  "deregister.notFound": answer("/deregister", notFound.status, notFound.body),
+  "deregister.notFound": notFound("/deregister"),
   "deregister.failed": answer("/deregister", 500, { error: "consul deregister failed" }),
   "stopServer.done": (harness) => harness.stopServer?.resolve(),
   "stopServer.failed": (harness) =>
@@ -116,47 +118,44 @@ export const realCauses: Readonly<Record<string, Exec>> = {
 };
 
 /** What the agent must have received for an actor the chart started (nothing for the others). */
-function callFor(id: string, input: unknown): RecordedCall | undefined {
+function callFor(contract: ContractUnderTest, id: string, input: unknown): RecordedCall | undefined {
   const { registration, gracePeriod } = (input ?? {}) as {
     registration?: Registration;
     gracePeriod?: string;
   };
   switch (id) {
     case "register":
-      deepStrictEqual(registration, v1Registration(authRequest()));
-      return { path: "/register", body: authWireBody };
+      deepStrictEqual(registration, contract.registration);
+      return { path: "/register", body: contract.registerBody as Record<string, unknown> };
     case "drain":
-      return { path: "/drain", body: { name: "auth", port: 9090, grace_period: gracePeriod } };
+      return { path: "/drain", body: contract.drainBody(gracePeriod ?? "") as Record<string, unknown> };
     case "deregister":
-      return { path: "/deregister", body: { name: "auth", port: 9090 } };
+      return { path: "/deregister", body: contract.deregisterBody as Record<string, unknown> };
     default:
       return undefined;
   }
 }
 
-export async function startAgentDriver(model: LifecycleModel): Promise<LifecycleDriver> {
+export async function startAgentDriver(
+  model: LifecycleModel,
+  contract: ContractUnderTest,
+): Promise<LifecycleDriver> {
   const agent = await TestAgent.start();
   agent.watch = "hold";
   for (const path of ["/register", "/drain", "/deregister"] as const) agent.respond[path] = () => "hold";
   const clock = new ModelClock();
-  const client = new JSONHTTPClient(agent.url, 5_000);
   const { timing, gracePeriod, serverReady } = model.input;
-  const harness: Harness = {
-    agent,
+  const created = contract.create(agent.url, {
     clock,
-    lifecycle: createLifecycle(authRequest(), {
-      baseURL: agent.url,
-      client,
-      clock,
-      gracePeriod,
-      serverReady,
-      ...timing,
-      stopServer: () =>
-        new Promise<void>((resolve, reject) => {
-          harness.stopServer = { resolve, reject };
-        }),
-    }),
-  };
+    gracePeriod,
+    serverReady,
+    ...timing,
+    stopServer: () =>
+      new Promise<void>((resolve, reject) => {
+        harness.stopServer = { resolve, reject };
+      }),
+  });
+  const harness: Harness = { agent, contract, clock, lifecycle: created.lifecycle };
   deepStrictEqual(harness.lifecycle.options.timing, timing);
   const calls: RecordedCall[] = [];
   let watches = 0;
@@ -180,7 +179,7 @@ export async function startAgentDriver(model: LifecycleModel): Promise<Lifecycle
     },
     async check(step, observed: AnyMachineSnapshot) {
       for (const { id, input } of step.starts) {
-        const call = callFor(id, input);
+        const call = callFor(contract, id, input);
         if (call) calls.push(call);
         if (id === "watch") watches += 1;
       }
@@ -209,7 +208,7 @@ export async function startAgentDriver(model: LifecycleModel): Promise<Lifecycle
     },
     async stop() {
       harness.lifecycle.actor.stop();
-      await client.close();
+      await created.close();
       await agent.close();
     },
   };
