@@ -6,6 +6,7 @@ export type LifecycleStateName =
   | "connecting"
   | "awaitingServer"
   | "connected"
+  | "streamLost"
   | "registerRetry"
   | "registered"
   | "disconnected"
@@ -17,6 +18,7 @@ export type LifecycleStateName =
   | "deregistering"
   | "deregisterRetry"
   | "drainHeld"
+  | "forcedExit"
   | "deregistered";
 
 /**

@@ -13,6 +13,10 @@ function detail(to: LifecycleStateName, status: LifecycleStatus): string {
       return status.registerReplayCount > 1
         ? `registration replayed: register #${status.registerReplayCount}`
         : "the agent accepted the registration";
+    case "streamLost":
+      return `${status.lastError}; waiting for the register in flight`;
+    case "forcedExit":
+      return "forced: one quick deregister";
     case "registerRetry":
     case "disconnected":
     case "drainRetry":
