@@ -1,7 +1,14 @@
-/** `npm run visualize:export`: writes visualizer/lifecycle.stately.json from the chart. */
-import { writeFileSync } from "node:fs";
+/** `npm run visualize:export`: writes visualizer/lifecycle.stately.ts and README's diagram from the chart. */
+import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { exportPath, lifecycleDefinitionJSON } from "./definition.ts";
+import { readmePath, readmeWithDiagram, statelyFile, statelyPath } from "./generate.ts";
 
-writeFileSync(exportPath, lifecycleDefinitionJSON());
-console.log(`wrote ${fileURLToPath(exportPath)}`);
+writeFileSync(statelyPath, statelyFile().source);
+console.log(`wrote ${fileURLToPath(statelyPath)}`);
+
+const readme = readFileSync(readmePath, "utf8");
+const updated = readmeWithDiagram(readme);
+if (updated !== readme) {
+  writeFileSync(readmePath, updated);
+  console.log(`updated the diagram in ${fileURLToPath(readmePath)}`);
+}
