@@ -5,10 +5,9 @@
  * (the agent: Go zero values; the CLI: its defaults).
  */
 import type { KernelInfo, RegisterRequest } from "../../machines/types.ts";
+import { DecodeError } from "../agent/decode-error.ts";
 
-export class DecodeError extends Error {
-  override name = "DecodeError";
-}
+export { DecodeError };
 
 type JSONObject = Record<string, unknown>;
 

@@ -4,7 +4,7 @@
  * (`services[0].name`). Strict readers also refuse unknown fields (Go's `DisallowUnknownFields`);
  * folding readers match keys case-insensitively, as Go does, the last matching key winning.
  */
-import { DecodeError } from "../dev-agent/decode.ts";
+import { DecodeError } from "../agent/decode-error.ts";
 
 type JSONObject = Record<string, unknown>;
 

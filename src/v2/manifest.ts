@@ -6,7 +6,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { errorMessageOf } from "../../machines/errors.ts";
-import { DecodeError } from "../dev-agent/decode.ts";
+import { DecodeError } from "../agent/decode-error.ts";
 import { GatewayManifestError } from "./errors.ts";
 import { Fields } from "./json-fields.ts";
 import type { GatewayManifest, GatewayManifestService, HTTPRoute } from "./types.ts";

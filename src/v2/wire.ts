@@ -3,7 +3,7 @@
  * sends, the same bodies read back as a Go agent reads them (for the dev agent), and a service's
  * options file (for the CLI's `--service-options`).
  */
-import { DecodeError } from "../dev-agent/decode.ts";
+import { DecodeError } from "../agent/decode-error.ts";
 import { Fields } from "./json-fields.ts";
 import type { DeregisterRequest, DrainRequest, HTTPRoute, ServiceNode, ServiceOptions } from "./types.ts";
 
