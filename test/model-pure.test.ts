@@ -14,6 +14,14 @@ import {
   simulateLifecycle,
 } from "../src/testing.ts";
 import { modelInput } from "./support/model-input.ts";
+import {
+  modelSnapshot,
+  readSnapshot,
+  SNAPSHOT_FILE,
+  snapshotDifferences,
+  UPDATE_VARIABLE,
+  writeSnapshot,
+} from "./support/model-snapshot.ts";
 
 const model = createLifecycleModel({ input: modelInput });
 const coverage = new LifecycleCoverage(model);
@@ -23,6 +31,21 @@ describe("lifecycle model, pure layer", () => {
   it("has paths, and every event the chart handles has a declared cause", () => {
     expect(model.paths.length).toBeGreaterThan(0);
     expect(model.undeclaredEvents()).toEqual([]);
+  });
+
+  it("explores exactly what test/model-snapshot.json pins (states, transitions, edges, counts)", () => {
+    const now = modelSnapshot(model);
+    if (process.env[UPDATE_VARIABLE] === "1") writeSnapshot(now);
+    const differences = snapshotDifferences(readSnapshot(), now);
+    if (differences.length > 0) {
+      const shown = differences.slice(0, 40);
+      if (differences.length > shown.length) shown.push(`… and ${differences.length - shown.length} more`);
+      throw new Error(
+        `the model changed since ${SNAPSHOT_FILE} was reviewed:\n  ${shown.join("\n  ")}\n` +
+          `review the chart change; if it is intended, update the snapshot with ` +
+          `${UPDATE_VARIABLE}=1 npx vitest run test/model-pure.test.ts and commit it`,
+      );
+    }
   });
 
   it.each(model.paths.map((path) => [path.description, path] as const))("%s", async (_, path) => {
