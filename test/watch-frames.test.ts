@@ -98,3 +98,76 @@ describe("toConnectionEvent", () => {
     );
   });
 });
+
+describe("toConnectionEvent on frames protocol.md leaves to interpretation", () => {
+  const heartbeat = (data: string) => toConnectionEvent({ event: "heartbeat", id: undefined, data });
+
+  it("keeps `event: heartbeat` with `data: ok` a heartbeat: only an unnamed `ok` means connected", () => {
+    expect(heartbeat("ok")).toMatchObject({ type: "heartbeat", message: "ok" });
+  });
+
+  it("reads whitespace-padded `ok` and padded JSON as if unpadded, keeping the text as sent", () => {
+    expect(toConnectionEvent({ event: undefined, id: undefined, data: "  ok \t" })).toMatchObject({
+      type: "connected",
+      message: "  ok \t",
+    });
+    expect(heartbeat('  \t{"message":"alive","ready":true}  ')).toMatchObject({
+      type: "heartbeat",
+      message: "alive",
+      ready: true,
+    });
+  });
+
+  it("keeps a named frame with empty data (liveness or a replay), and ignores an unnamed one", () => {
+    expect(heartbeat("")).toMatchObject({ type: "heartbeat", message: "" });
+    expect(toConnectionEvent({ event: "connected", id: "2", data: "" })).toMatchObject({
+      type: "connected",
+      eventId: "2",
+      message: "",
+    });
+    expect(toConnectionEvent({ event: undefined, id: "2", data: "" })).toBeNull();
+  });
+
+  it("reads a JSON array as JSON without fields: no parse error, no message, the SSE name decides", () => {
+    expect(heartbeat("[1,2]")).toEqual({
+      type: "heartbeat",
+      connected: true,
+      eventId: "",
+      message: "",
+      service: "",
+      status: "",
+      lifecycleState: "",
+      ready: undefined,
+      generatedAt: undefined,
+    });
+    expect(toConnectionEvent({ event: undefined, id: undefined, data: "[1,2]" })).toBeNull();
+  });
+
+  it("ignores a generated_at that is not an RFC 3339 time, so lastEventAt falls back to local time", () => {
+    for (const generatedAt of [1776758400000, "1", "April 21", "2026-04-21", null, true]) {
+      expect(heartbeat(JSON.stringify({ generated_at: generatedAt }))?.generatedAt).toBeUndefined();
+    }
+    expect(heartbeat('{"generated_at":"2026-04-21T10:00:00.5+02:00"}')?.generatedAt).toBe(
+      "2026-04-21T08:00:00.500Z",
+    );
+  });
+
+  it("leaves `ready` unknown when it is not a boolean", () => {
+    for (const ready of ['"true"', '"false"', "1", "null"]) {
+      expect(heartbeat(`{"ready":${ready}}`)?.ready).toBeUndefined();
+    }
+  });
+
+  it("lets the JSON `event` override the SSE name both ways: unknown wins over connected, connected over heartbeat", () => {
+    expect(toConnectionEvent({ event: "connected", id: "5", data: '{"event":"metrics"}' })).toBeNull();
+    expect(toConnectionEvent({ event: "heartbeat", id: "6", data: '{"event":"connected"}' })).toMatchObject({
+      type: "connected",
+      eventId: "6",
+    });
+  });
+
+  it("falls back to the SSE name when the JSON `event` is not a non-empty string", () => {
+    expect(heartbeat('{"event":""}')?.type).toBe("heartbeat");
+    expect(heartbeat('{"event":7}')?.type).toBe("heartbeat");
+  });
+});

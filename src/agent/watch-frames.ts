@@ -10,8 +10,11 @@ function text(value: unknown): string {
   return typeof value === "string" ? value : "";
 }
 
+/** RFC 3339 date-time (protocol.md's `generated_at`); Date.parse alone reads "1" as the year 2001. */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
 function timestamp(value: unknown): string | undefined {
-  if (typeof value !== "string" || value === "") return undefined;
+  if (typeof value !== "string" || !RFC3339.test(value)) return undefined;
   const time = Date.parse(value);
   return Number.isNaN(time) ? undefined : new Date(time).toISOString();
 }
@@ -27,8 +30,10 @@ export function toConnectionEvent(frame: EventSourceMessage): ConnectionEvent | 
   const trimmed = data.trim();
   if (sseType === "" && trimmed === "") return null;
 
+  // JSON data is read for its fields; an array (or any non-object) parses but has none.
+  const isJSON = trimmed.startsWith("{") || trimmed.startsWith("[");
   let payload: Record<string, unknown> | undefined;
-  if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
+  if (isJSON) {
     let parsed: unknown;
     try {
       parsed = JSON.parse(trimmed);
@@ -49,7 +54,7 @@ export function toConnectionEvent(frame: EventSourceMessage): ConnectionEvent | 
     type,
     connected: true,
     eventId,
-    message: payload ? text(payload.message) : data,
+    message: isJSON ? text(payload?.message) : data,
     service: text(payload?.service),
     status: text(payload?.status),
     lifecycleState: text(payload?.lifecycle_state),
