@@ -33,6 +33,23 @@ export class WatchHTTPStatusError extends SidecarLifecycleError {
   }
 }
 
+/**
+ * `/watch` answered 200 but not with `text/event-stream` (a proxy's web page, say): no stream,
+ * a failed attempt like any other non-stream answer.
+ */
+export class WatchContentTypeError extends SidecarLifecycleError {
+  readonly statusCode: number;
+  /** The answer's Content-Type header, "" when it had none. */
+  readonly contentType: string;
+
+  constructor(statusCode: number, contentType: string) {
+    const got = contentType ? `content-type ${contentType}` : "no content-type";
+    super("watch_http_status", `watch answered HTTP ${statusCode} with ${got}, not text/event-stream`);
+    this.statusCode = statusCode;
+    this.contentType = contentType;
+  }
+}
+
 const PAYLOAD_PREVIEW = 200;
 
 /** A frame whose payload looked like JSON but did not parse, or that outgrew the size limit. */
@@ -79,6 +96,28 @@ export class SidecarAPIError extends SidecarLifecycleError {
   /** A restarted agent has forgotten the instance: for drain and deregister the goal is met. */
   get isLocalServiceNotFound(): boolean {
     return this.statusCode === 400 && this.agentMessage.startsWith("local service not found");
+  }
+}
+
+/**
+ * The agent answered 2xx without its JSON object (a proxy's `200 text/html`, an empty body):
+ * not a success. `agentMessage` is the start of the body.
+ */
+export class AgentAnswerNotJSONError extends SidecarAPIError {
+  /** The answer's Content-Type header, "" when it had none. */
+  readonly contentType: string;
+
+  constructor(
+    operation: AgentOperation,
+    statusCode: number,
+    contentType: string,
+    reason: string,
+    bodyStart: string,
+  ) {
+    super(operation, statusCode, "", bodyStart);
+    const got = contentType ? `content-type ${contentType}` : "no content-type";
+    this.message = `agent answered ${statusCode} with ${got}, ${reason}${bodyStart ? `: ${bodyStart}` : ""}`;
+    this.contentType = contentType;
   }
 }
 

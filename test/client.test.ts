@@ -1,10 +1,13 @@
 /** JSONHTTPClient and the register / drain / deregister actors against a real loopback agent. */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { createActor, toPromise } from "xstate";
 import { agentCallActors } from "../src/actors.ts";
 import { interpretAgentResponse, JSONHTTPClient } from "../src/agent/http-client.ts";
 import { v1Calls, v1Registration } from "../src/agent/registration.ts";
 import {
+  AgentAnswerNotJSONError,
   AgentUnreachableError,
   RegisterReplayError,
   ShutdownStepError,
@@ -221,5 +224,83 @@ describe("agent call actors", () => {
     expect((error as Error).message).toBe(
       "deregister failed: service=auth port=9090: agent answered 500: consul unavailable",
     );
+  });
+});
+
+describe("a 2xx that is not the agent's JSON (a proxy's page, an empty body)", () => {
+  /** A client of a server answering every POST with `status`, `headers` and `body`, as no agent would. */
+  async function clientOfRaw(status: number, headers: Record<string, string>, body: string) {
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => res.writeHead(status, headers).end(body));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const raw = new JSONHTTPClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, 2_000);
+    onTestFinished(async () => {
+      await raw.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    return raw;
+  }
+  const page = `<html>\n  <head><title>Sign in to the proxy</title></head>\n  <body>${"<p>terms</p>".repeat(30)}</body>\n</html>`;
+  const pageStart = page.replace(/\s+/g, " ").slice(0, 200);
+
+  it("fails a register answered 200 text/html, naming the content type and the body's start", async () => {
+    const raw = await clientOfRaw(200, { "content-type": "text/html; charset=utf-8" }, page);
+    const error = await rejectionOf(raw.register(authRequest()));
+    expect(error).toBeInstanceOf(AgentAnswerNotJSONError);
+    expect(error).toBeInstanceOf(SidecarAPIError);
+    expect(error).toMatchObject({
+      kind: "sidecar_api",
+      operation: "register",
+      statusCode: 200,
+      contentType: "text/html; charset=utf-8",
+      agentMessage: `${pageStart}…`,
+      message: `agent answered 200 with content-type text/html; charset=utf-8, not JSON: ${pageStart}…`,
+    });
+  });
+
+  it("fails an empty 200, and a 200 whose JSON is not an object", async () => {
+    const empty = await clientOfRaw(200, {}, "");
+    expect(await rejectionOf(empty.drain({ name: "auth", port: 9090, gracePeriod: "20s" }))).toMatchObject({
+      message: "agent answered 200 with no content-type, not JSON: (empty body)",
+    });
+    const noContent = await clientOfRaw(204, { "content-type": "application/json" }, "");
+    expect(await rejectionOf(noContent.deregister({ name: "auth", port: 9090 }))).toMatchObject({
+      message: "agent answered 204 with content-type application/json, not JSON: (empty body)",
+    });
+    expect(() => interpretAgentResponse("register", 200, '["ok"]', "application/json")).toThrow(
+      'agent answered 200 with content-type application/json, not a JSON object: ["ok"]',
+    );
+  });
+
+  it("reads the JSON object whatever the content type says: parameters, or Go's text/plain for an unset header", async () => {
+    const charset = await clientOfRaw(200, { "content-type": "application/json; charset=utf-8" }, "{}");
+    await expect(charset.register(authRequest())).resolves.toBeUndefined();
+    const sniffed = await clientOfRaw(
+      200,
+      { "content-type": "text/plain; charset=utf-8" },
+      '{"state":"Registered"}',
+    );
+    await expect(sniffed.register(authRequest())).resolves.toBeUndefined();
+  });
+
+  it("counts as a failed register (register_replay) and a failed deregister (sidecar_api), never as not-found", async () => {
+    const raw = await clientOfRaw(200, { "content-type": "text/html" }, "<html>sign in</html>");
+    const calls = agentCallActors(v1Calls(raw), () => {});
+    const registration = v1Registration(authRequest());
+    const register = await rejectionOf(
+      toPromise(createActor(calls.register, { input: { registration } }).start()),
+    );
+    expect(register).toBeInstanceOf(RegisterReplayError);
+    expect(register).toMatchObject({ kind: "register_replay" });
+    expect((register as Error).message).toBe(
+      "register replay failed: service=auth port=9090: agent answered 200 with content-type text/html, not JSON: <html>sign in</html>",
+    );
+    const deregister = await rejectionOf(
+      toPromise(createActor(calls.deregister, { input: { registration } }).start()),
+    );
+    expect(deregister).toBeInstanceOf(ShutdownStepError);
+    expect(deregister).toMatchObject({ kind: "sidecar_api" });
   });
 });

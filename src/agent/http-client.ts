@@ -7,7 +7,12 @@
 import { Pool } from "undici";
 import type { DeregisterRequest, DrainRequest, RegisterRequest } from "../../machines/types.ts";
 import { DefaultAdminBaseURL, DefaultRequestTimeout } from "../defaults.ts";
-import { type AgentOperation, AgentUnreachableError, SidecarAPIError } from "../errors.ts";
+import {
+  AgentAnswerNotJSONError,
+  type AgentOperation,
+  AgentUnreachableError,
+  SidecarAPIError,
+} from "../errors.ts";
 
 /** What the lifecycle needs from the agent (Go `Client`). */
 export interface Client {
@@ -41,16 +46,41 @@ function field(value: unknown, key: string): string {
   return typeof found === "string" ? found : "";
 }
 
-/** Reads an agent answer: returns the payload on success, throws SidecarAPIError with the agent's text. */
-export function interpretAgentResponse(operation: AgentOperation, statusCode: number, body: string): unknown {
+/** How much of a body that is not the agent's JSON an error shows. */
+const BODY_PREVIEW = 200;
+
+/** The start of a body for an error text, on one line (a hostile body's newlines cannot fake log lines). */
+function bodyStart(body: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this removes
+  const flat = body.replace(/[\s\u0000-\u001f\u007f]+/g, " ").trim();
+  if (flat === "") return "(empty body)";
+  return flat.length > BODY_PREVIEW ? `${flat.slice(0, BODY_PREVIEW)}…` : flat;
+}
+
+/**
+ * Reads an agent answer: returns the payload on success, throws SidecarAPIError with the agent's
+ * text. A success is a 2xx carrying a JSON object (plain, or an envelope saying `success: true`);
+ * a 2xx without one (a proxy's page, an empty body) is AgentAnswerNotJSONError. The content type
+ * is reported, not trusted: Go's net/http sends a JSON body whose header was not set as text/plain.
+ */
+export function interpretAgentResponse(
+  operation: AgentOperation,
+  statusCode: number,
+  body: string,
+  contentType = "",
+): unknown {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
   } catch {
     parsed = undefined;
   }
-  const isEnvelope = typeof (parsed as { success?: unknown } | undefined)?.success === "boolean";
   const ok = statusCode >= 200 && statusCode < 300;
+  if (ok && (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))) {
+    const reason = parsed === undefined ? "not JSON" : "not a JSON object";
+    throw new AgentAnswerNotJSONError(operation, statusCode, contentType, reason, bodyStart(body));
+  }
+  const isEnvelope = typeof (parsed as { success?: unknown } | undefined)?.success === "boolean";
   if (ok && !(isEnvelope && (parsed as { success: boolean }).success === false)) {
     return isEnvelope ? (parsed as { data?: unknown }).data : parsed;
   }
@@ -125,7 +155,13 @@ export class HttpClient {
         body: JSON.stringify(body),
         signal: combined,
       });
-      return interpretAgentResponse(operation, response.statusCode, await readCapped(response.body));
+      const contentType = String(response.headers["content-type"] ?? "");
+      return interpretAgentResponse(
+        operation,
+        response.statusCode,
+        await readCapped(response.body),
+        contentType,
+      );
     } catch (error) {
       if (error instanceof SidecarAPIError) throw error;
       if (signal?.aborted) throw signal.reason ?? error;
