@@ -1,7 +1,8 @@
 /**
- * One attempt at the agent's `/watch` stream, over undici, parsed by eventsource-parser.
- * Yields ConnectionEvents until the stream breaks; it never ends quietly: EOF throws
- * ErrWatchStreamClosed, so every way out is an error the chart can classify.
+ * One attempt at the agent's `/watch` stream, over undici, parsed by eventsource-parser behind
+ * WatchLines (complete lines only, maxFrameSize on the bytes). Yields ConnectionEvents until the
+ * stream breaks; it never ends quietly: EOF throws ErrWatchStreamClosed, so every way out is an
+ * error the chart can classify.
  */
 import { STATUS_CODES } from "node:http";
 import { createParser } from "eventsource-parser";
@@ -12,10 +13,11 @@ import { DefaultMaxFrameSize } from "../defaults.ts";
 import {
   AgentUnreachableError,
   ErrWatchStreamClosed,
-  WatchEventParseError,
+  WatchContentTypeError,
   WatchHTTPStatusError,
 } from "../errors.ts";
 import { toConnectionEvent } from "./watch-frames.ts";
+import { WatchLines } from "./watch-lines.ts";
 
 export interface WatchStreamOptions {
   signal: AbortSignal;
@@ -47,27 +49,24 @@ export async function* openWatchStream(
     if (signal.aborted) throw error;
     throw new AgentUnreachableError("watch", url, errorMessageOf(error), error);
   }
-  if (response.statusCode !== 200) {
+  const contentType = headerText(response.headers["content-type"]);
+  const notAStream = response.statusCode === 200 && !isEventStream(contentType);
+  if (response.statusCode !== 200 || notAStream) {
     await response.body.dump().catch(() => {});
     const code = response.statusCode;
+    if (notAStream) throw new WatchContentTypeError(code, contentType);
     throw new WatchHTTPStatusError(code, `${code} ${STATUS_CODES[code] ?? ""}`.trim());
   }
   onActivity?.();
 
   const ready: ConnectionEvent[] = [];
   let failure: Error | undefined;
-  const tooLarge = (type = "", id = "") =>
-    new WatchEventParseError(type, id, "", new Error(`frame larger than ${maxFrameSize} characters`));
+  // Fed complete lines only, the parser never holds a partial line, and WatchLines keeps each
+  // frame's data within maxFrameSize: what the parser buffers is bounded without maxBufferSize.
+  // Unknown fields are ignored, as SSE says (no onError).
   const parser = createParser({
-    // Bounds what the parser buffers across chunks (an unterminated line or frame) ...
-    maxBufferSize: maxFrameSize,
     onEvent(frame) {
-      if (failure) return;
-      // ... and this catches a whole oversized frame that arrived inside one chunk.
-      if (frame.data.length > maxFrameSize) {
-        failure = tooLarge(frame.event, frame.id);
-        return;
-      }
+      if (failure) return; // a bad frame broke the stream: nothing after it counts
       try {
         const event = toConnectionEvent(frame);
         if (event) ready.push(event);
@@ -75,20 +74,18 @@ export async function* openWatchStream(
         failure = error as Error;
       }
     },
-    onComment(comment) {
-      if (comment.length > maxFrameSize) failure ??= tooLarge();
-    },
-    onError(error) {
-      if (error.type !== "max-buffer-size-exceeded") return; // unknown fields are ignored, as SSE says
-      failure ??= tooLarge();
-    },
   });
+  const lines = new WatchLines(maxFrameSize);
   const decoder = new TextDecoder();
   try {
+    // At EOF what is left is an unended line or an unended frame: SSE discards both, so there is
+    // nothing to flush (every ended line, a CR-ended one included, has been fed already).
     for await (const chunk of response.body) {
       onActivity?.();
-      parser.feed(decoder.decode(chunk as Buffer, { stream: true }));
+      const fed = lines.push(decoder.decode(chunk as Buffer, { stream: true }));
+      parser.feed(fed.lines);
       while (ready.length > 0) yield ready.shift() as ConnectionEvent;
+      failure ??= fed.tooLarge;
       if (failure) throw failure;
     }
   } catch (error) {
@@ -99,4 +96,13 @@ export async function* openWatchStream(
     response.body.destroy();
   }
   throw new ErrWatchStreamClosed();
+}
+
+function headerText(value: string | string[] | undefined): string {
+  return (Array.isArray(value) ? value.join(", ") : (value ?? "")).trim();
+}
+
+/** `text/event-stream`, in any case, parameters (`; charset=utf-8`) allowed. */
+function isEventStream(contentType: string): boolean {
+  return contentType.split(";")[0]?.trim().toLowerCase() === "text/event-stream";
 }
