@@ -2,15 +2,23 @@
  * Model-based tests, real layer: the same paths as the pure layer, replayed against the real
  * runtime (`createLifecycle`: undici, eventsource-parser, real sockets) and a loopback agent
  * whose every event has a real cause. After every step: the chart's state, the status change,
- * what `lifecycle.status()` says, and what the agent received (bodies, order, count).
+ * what `lifecycle.status()` says, what the agent received (bodies, order, count), and the
+ * properties of src/testing/properties.ts. The jitter is pinned near its top, as in the pure layer.
  */
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createLifecycleModel, LifecycleCoverage, replayPath } from "../src/testing.ts";
 import { contracts } from "./support/contracts.ts";
 import { realCauses, startAgentDriver } from "./support/model-agent-driver.ts";
 import { modelInput } from "./support/model-input.ts";
 
 // Both agent contracts, same paths: only what the chart holds (and so the bodies) differs.
+beforeAll(() => {
+  vi.spyOn(Math, "random").mockReturnValue(0.999);
+});
+afterAll(() => {
+  vi.restoreAllMocks();
+});
+
 describe.each(contracts.map((contract) => [contract.name, contract] as const))(
   "lifecycle model, real layer, contract %s",
   (_, contract) => {

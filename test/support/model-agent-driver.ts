@@ -3,13 +3,16 @@
  * loopback TestAgent, timers on a ModelClock. Every cause has a real one here: the agent writes
  * the frame, ends the stream, answers 503 / 400 / 500, stays silent, restarts on the same port;
  * the business server's stop settles; the service calls the lifecycle. The agent holds every
- * request until the step that answers it, so nothing moves unless the path says so.
+ * request until the step that answers it, so nothing moves unless the path says so. After every
+ * step, besides the model's expectations, the properties of src/testing/properties.ts over what the
+ * agent received, what `onError` got and what `status()` says.
  */
 import { deepStrictEqual } from "node:assert/strict";
 import type { AnyMachineSnapshot } from "xstate";
 import { lifecycleStateName } from "../../machines/state-name.ts";
-import type { Registration } from "../../machines/types.ts";
+import type { Registration, Status } from "../../machines/types.ts";
 import type { Lifecycle, LifecycleStatus } from "../../src/lifecycle.ts";
+import { type AgentCallPath, LifecycleProperties } from "../../src/testing/properties.ts";
 import {
   generatedAt,
   type LifecycleDriver,
@@ -145,16 +148,23 @@ export async function startAgentDriver(
   for (const path of ["/register", "/drain", "/deregister"] as const) agent.respond[path] = () => "hold";
   const clock = new ModelClock();
   const { timing, gracePeriod, serverReady } = model.input;
+  const reported: Error[] = [];
+  let serverStops = 0;
   const created = contract.create(agent.url, {
     clock,
     gracePeriod,
     serverReady,
     ...timing,
+    onError: (error) => reported.push(error),
     stopServer: () =>
       new Promise<void>((resolve, reject) => {
+        serverStops += 1;
         harness.stopServer = { resolve, reject };
       }),
   });
+  const properties = new LifecycleProperties(timing);
+  const adminPaths = ["/register", "/drain", "/deregister"] as const;
+  const inFlight = () => adminPaths.reduce((sum, path) => sum + agent.held(path), 0);
   const harness: Harness = { agent, contract, clock, lifecycle: created.lifecycle };
   deepStrictEqual(harness.lifecycle.options.timing, timing);
   const calls: RecordedCall[] = [];
@@ -199,6 +209,23 @@ export async function startAgentDriver(
         { ...observed.context.status, state },
         "lifecycle.status()",
       );
+      // A call the chart cut (its actor stopped) closes its socket; the agent sees that a moment later.
+      await agent.until(() => inFlight() <= 1, "at most one agent call in flight").catch(() => undefined);
+      const status = harness.lifecycle.status();
+      properties.check({
+        step,
+        status: status as Status,
+        state: status.state,
+        done: observed.status === "done",
+        outputError: (observed.output as { error?: Error | null } | undefined)?.error ?? null,
+        calls: agent.calls.map((call) => call.path as AgentCallPath),
+        inFlight: inFlight(),
+        reported,
+        serverStops,
+        now: clock.elapsed,
+        fired: step.cause.origin === "timer" ? clock.lastExpired : undefined,
+        pending: clock.pending(),
+      });
       if (observed.status === "done" && harness.shutdown) {
         const outcome = await harness.shutdown;
         const error = (observed.output as { error: Error | null }).error;
