@@ -4,29 +4,42 @@
  * is SHUTDOWN, the child ending on its own is SERVER_EXITED, and stopping the child is the
  * chart's stopServer step (after drain and the drain delay, before deregister).
  */
-import { createLifecycle } from "../lifecycle.ts";
+import { v1Registration, v2Registration } from "../agent/registration.ts";
+import { createLifecycle, isServiceNode } from "../lifecycle.ts";
 import { waitForPort } from "../port-probe.ts";
 import { Child } from "./child.ts";
 import { clockStamp, parseCommandArgs } from "./command.ts";
 import { parseRunArgs, RUN_HELP, type RunConfig } from "./run-options.ts";
 import { logTransitions } from "./transition-log.ts";
 
-const PREFIX = "[sidecar-lifecycle]";
 /** Each starts the way out. The child runs in its own process group, so a closed terminal reaches only us. */
 const EXIT_SIGNALS: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP"];
 
 export async function main(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs("run", RUN_HELP, () => parseRunArgs(argv));
+  // The parse is asynchronous (a v2 run reads its manifest); its outcome, value or UsageError,
+  // then goes through the subcommands' one exit-code contract.
+  const outcome = await parseRunArgs(argv).then(
+    (parsed) => () => parsed,
+    (error: unknown) => () => {
+      throw error;
+    },
+  );
+  const parsed = parseCommandArgs("run", RUN_HELP, outcome);
   return typeof parsed === "number" ? parsed : supervise(parsed);
 }
 
 function supervise(config: RunConfig): Promise<number> {
-  const warn = (line: string) => process.stderr.write(`${PREFIX} ${clockStamp()}  ${line}\n`);
+  const { request } = config;
+  const v2 = isServiceNode(request);
+  const { serviceName, instance, servicePort: port } = v2 ? v2Registration(request) : v1Registration(request);
+  // Every line names the instance (v1 `api:8080`, v2 `10001/0193…`): several runs may share a log.
+  const prefix = `[sidecar-lifecycle ${instance}]`;
+  const warn = (line: string) => process.stderr.write(`${prefix} ${clockStamp()}  ${line}\n`);
   const say = config.quiet ? () => {} : warn;
-  const { port, name } = config.request;
   const child = new Child(config.command, config.args);
   const label = `${config.command} (pid ${child.pid ?? "?"})`;
-  say(`started ${label}; it is registered as ${name}:${port} once port ${port} accepts connections`);
+  const as = v2 ? `${serviceName} instance ${instance} (contract v2)` : `${instance} (contract v1)`;
+  say(`started ${label}; it is registered as ${as} once port ${port} accepts connections`);
 
   let forward: NodeJS.Signals = "SIGTERM";
   // The chart's stopServer step: its signal aborts when the stop's window of the budget closes.
@@ -42,7 +55,7 @@ function supervise(config: RunConfig): Promise<number> {
     }
   };
 
-  const lifecycle = createLifecycle(config.request, {
+  const lifecycle = createLifecycle(request, {
     baseURL: config.baseURL,
     gracePeriod: config.gracePeriod,
     shutdownTimeout: config.shutdownTimeout,

@@ -1,16 +1,18 @@
 /**
- * `sidecar-lifecycle run` arguments → a checked run configuration. Everything a bad flag or
- * registration can get wrong is found here, all at once, before anything starts.
+ * `sidecar-lifecycle run` arguments → a checked run configuration, for either contract. Everything
+ * a bad flag, file, manifest or registration can get wrong is found here, all at once, before
+ * anything starts.
  */
 import { readFileSync } from "node:fs";
-import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import type { RegisterRequest } from "../../machines/types.ts";
-import { registerRequestProblems } from "../agent/validate.ts";
 import { DefaultAdminBaseURL, DefaultRequestTimeout, DefaultShutdownTimeout } from "../defaults.ts";
-import { DecodeError, decodeRegisterFields, type RegisterFields } from "../dev-agent/decode.ts";
 import { resolveOptions } from "../options.ts";
+import type { ServiceNode } from "../v2/types.ts";
 import { asUsageError, integerFlag, UsageError } from "./command.ts";
+import { contractProblems, RUN_OPTIONS, type RunValues } from "./run-flags.ts";
+import { runNodeV2 } from "./run-node-v2.ts";
+import { runRequestV1 } from "./run-request-v1.ts";
 
 export const RUN_HELP = `Usage: sidecar-lifecycle run [options] -- <command> [args...]
 
@@ -20,25 +22,43 @@ drains it, waits the drain delay, forwards the signal to the command (SIGTERM fo
 for it to exit (SIGKILL at the shutdown deadline), then deregisters. If the command exits on its own it is deregistered.
 The exit code is the command's (128 + signal number when a signal ended it).
 
-Registration (flags override --registration; the default is shown in brackets):
-  --registration <file>   a register request JSON (protocol.md field names: app_id, port, ...)
-  --name <name>           service name (required)
-  --port <port>           port the command listens on (required)
-  --method <path>         a served method, e.g. /acme.auth.v1.AuthService/Login (repeatable; at
-                          least one)
-  --namespace <ns>        [default]
-  --dns <name>            [<name>.<namespace>.svc.cluster.local]
-  --env <env>             [dev]
-  --protocol <protocol>   [http]
-  --version <version>     service version [v0.0.0]
+Which contract: --manifest makes the run speak contract v2 (today's agent: the register body is a
+ServiceNode built from the service's options and its gateway manifest; drain and deregister name
+app id + instance id); without it, contract v1 (the spring-2026 agent: a flat register request;
+drain and deregister name name + port). A flag of the other contract is refused.
+
+Both contracts (flags override the file; the default is shown in brackets):
+  --name <name>           service name (required; v2: service.name)
+  --port <port>           port the command listens on, probed for readiness (required; v2: server_port)
   --app-id <id>           [the name]
   --app-name <name>       [the name]
+  --env <env>             [dev]
+  --version <version>     service version [v0.0.0]
+  --protocol <protocol>   [http]
+  --namespace <ns>        [default]
   --weight <n>            [100]
   --kernel-language <l>   [the command's name, e.g. node, python3]
   --kernel-version <v>    [unknown]
 
+Contract v1:
+  --registration <file>   a register request JSON (protocol.md field names: app_id, port, ...)
+  --method <path>         a served method, e.g. /acme.auth.v1.AuthService/Login (repeatable; at
+                          least one)
+  --dns <name>            [<name>.<namespace>.svc.cluster.local]
+
+Contract v2 (the dns is <name>.<namespace>.<service type>.<cluster domain>):
+  --manifest <file>       the gateway manifest, the only source of the methods and HTTP routes
+                          (the Go client reads dep/protobuf/gen/gateway.manifest.json)
+  --service-options <file> the service's options JSON (protocol.md field names: app.id,
+                          service.name, server_port, ...)
+  --instance-id <id>      app.instance_id [a new UUIDv7 every run]
+  --service-port <port>   service.port, the port callers dial in the mesh [9090]
+  --service-type <type>   service.type [svc]
+  --cluster-domain <d>    service.cluster_domain [cluster.local]
+  --managed-port <port>   managed_port, the command's management port [0: none]
+
 Lifecycle:
-  --agent <url>           agent admin base URL [${DefaultAdminBaseURL}]
+  --agent <url>           agent admin base URL [${DefaultAdminBaseURL}] (today's agent: port 18600)
   --grace-period <d>      Go duration sent with drain, e.g. 300ms, 20s, 1m30s [20s]
   --drain-delay <ms>      wait after the drain before stopping the command [the grace period,
                           capped so the drain step fits its part of the shutdown budget]
@@ -51,14 +71,20 @@ Lifecycle:
   --quiet                 print only errors, not each state transition
   -h, --help              show this help
 
-Exit codes: the command's; 2 bad flags or registration (nothing started); 127 command not found;
-1 forced by a second signal (the command is killed; one deregister is still tried, for 500 ms).
+Exit codes: the command's; 2 bad flags, file, manifest or registration (nothing started); 127
+command not found; 1 forced by a second signal (the command is killed; one deregister is still
+tried, for 500 ms).
 
-Example:
-  sidecar-lifecycle run --name api --port 8080 --method /health --grace-period 5s -- node server.js`;
+Examples:
+  sidecar-lifecycle run --name api --port 8080 --method /health --grace-period 5s -- node server.js
+  sidecar-lifecycle run --manifest dep/protobuf/gen/gateway.manifest.json --app-id 10001 \
+    --name auth --port 9090 --env prod --version v1.0.0 --protocol grpc \
+    --agent http://127.0.0.1:18600 -- ./auth-server
+  sidecar-lifecycle run --manifest gateway.manifest.json --service-options auth.json -- ./auth-server`;
 
 export interface RunConfig {
-  request: RegisterRequest;
+  /** A v1 RegisterRequest or a v2 ServiceNode: the lifecycle speaks the contract of what it is given. */
+  request: RegisterRequest | ServiceNode;
   command: string;
   args: string[];
   baseURL: string;
@@ -69,131 +95,6 @@ export interface RunConfig {
   quiet: boolean;
 }
 
-/** Flag that sets each wire field, so a refused registration names what to change. */
-const FLAG_OF: Record<string, string> = {
-  app_id: "--app-id",
-  app_name: "--app-name",
-  name: "--name",
-  namespace: "--namespace",
-  dns: "--dns",
-  env: "--env",
-  protocol: "--protocol",
-  version: "--version",
-  "kernel.language": "--kernel-language",
-  "kernel.version": "--kernel-version",
-  port: "--port",
-  weight: "--weight",
-  methods: "--method",
-  method: "--method",
-};
-
-function withFlag(problem: string): string {
-  const field = /^([a-z_.]+) /.exec(problem)?.[1] ?? "";
-  const flag = FLAG_OF[field];
-  return flag ? `${problem} (${flag})` : problem;
-}
-
-const OPTIONS = {
-  registration: { type: "string" },
-  name: { type: "string" },
-  port: { type: "string" },
-  method: { type: "string", multiple: true },
-  namespace: { type: "string" },
-  dns: { type: "string" },
-  env: { type: "string" },
-  protocol: { type: "string" },
-  version: { type: "string" },
-  "app-id": { type: "string" },
-  "app-name": { type: "string" },
-  weight: { type: "string" },
-  "kernel-language": { type: "string" },
-  "kernel-version": { type: "string" },
-  agent: { type: "string", default: DefaultAdminBaseURL },
-  "grace-period": { type: "string", default: "20s" },
-  "drain-delay": { type: "string" },
-  "shutdown-timeout": { type: "string", default: String(DefaultShutdownTimeout) },
-  "request-timeout": { type: "string", default: String(DefaultRequestTimeout) },
-  quiet: { type: "boolean", default: false },
-  help: { type: "boolean", short: "h", default: false },
-} as const;
-
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true }>>["values"];
-
-function fromFile(path: string, readFile: (path: string) => string, problems: string[]): RegisterFields {
-  let text: string;
-  try {
-    text = readFile(path);
-  } catch (error) {
-    problems.push(`--registration ${path}: cannot read it: ${(error as Error).message}`);
-    return {};
-  }
-  try {
-    return decodeRegisterFields(JSON.parse(text));
-  } catch (error) {
-    const reason =
-      error instanceof DecodeError ? error.message : `not valid JSON: ${(error as Error).message}`;
-    problems.push(`--registration ${path}: ${reason}`);
-    return {};
-  }
-}
-
-function fromFlags(values: Values, problems: string[]): RegisterFields {
-  const fields: RegisterFields = {};
-  const text = {
-    name: values.name,
-    namespace: values.namespace,
-    dns: values.dns,
-    env: values.env,
-    protocol: values.protocol,
-    version: values.version,
-    appId: values["app-id"],
-    appName: values["app-name"],
-  };
-  for (const [key, value] of Object.entries(text)) {
-    if (value !== undefined) (fields as Record<string, unknown>)[key] = value;
-  }
-  if (values.port !== undefined) {
-    const port = integerFlag("port", values.port, 1, 65_535);
-    if (typeof port === "string") problems.push(port);
-    else fields.port = port;
-  }
-  if (values.weight !== undefined) {
-    const weight = integerFlag("weight", values.weight, 1);
-    if (typeof weight === "string") problems.push(weight);
-    else fields.weight = weight;
-  }
-  if (values.method !== undefined) fields.methods = values.method;
-  const kernel = { language: values["kernel-language"], version: values["kernel-version"] };
-  if (kernel.language !== undefined || kernel.version !== undefined) {
-    fields.kernel = Object.fromEntries(Object.entries(kernel).filter(([, value]) => value !== undefined));
-  }
-  return fields;
-}
-
-/** Defaults < file < flags; the fallbacks that depend on other fields come last. */
-function merge(file: RegisterFields, flags: RegisterFields, command: string): RegisterRequest {
-  const merged = { ...file, ...flags, kernel: { ...file.kernel, ...flags.kernel } };
-  const name = merged.name ?? "";
-  const namespace = merged.namespace ?? "default";
-  return {
-    appId: merged.appId ?? name,
-    appName: merged.appName ?? name,
-    name,
-    namespace,
-    port: merged.port ?? 0,
-    dns: merged.dns ?? (name ? `${name}.${namespace}.svc.cluster.local` : ""),
-    env: merged.env ?? "dev",
-    weight: merged.weight ?? 100,
-    protocol: merged.protocol ?? "http",
-    kernel: {
-      language: merged.kernel.language ?? (command ? basename(command) : ""),
-      version: merged.kernel.version ?? "unknown",
-    },
-    methods: merged.methods ?? [],
-    version: merged.version ?? "v0.0.0",
-  };
-}
-
 /** Which flag sets each lifecycle option, so a budget that cannot fit names what to change. */
 const OPTION_FLAG: Record<string, string> = {
   requestTimeout: "--request-timeout",
@@ -202,7 +103,7 @@ const OPTION_FLAG: Record<string, string> = {
   gracePeriod: "--grace-period",
 };
 
-function lifecycleProblems(values: Values, problems: string[]) {
+function lifecycleProblems(values: RunValues, problems: string[]) {
   const shutdownTimeout = integerFlag("shutdown-timeout", values["shutdown-timeout"], 1);
   const requestTimeout = integerFlag("request-timeout", values["request-timeout"], 1);
   const drainDelay =
@@ -244,17 +145,20 @@ function lifecycleProblems(values: Values, problems: string[]) {
 
 export type ParsedRun = { help: true } | ({ help: false } & RunConfig);
 
-/** Parses and checks everything; throws a UsageError listing every problem. */
-export function parseRunArgs(
+/**
+ * Parses and checks everything (reading `--registration`, `--service-options` with `readFile` and
+ * the manifest from its file); rejects with a UsageError listing every problem.
+ */
+export async function parseRunArgs(
   argv: string[],
   readFile = (path: string) => readFileSync(path, "utf8"),
-): ParsedRun {
+): Promise<ParsedRun> {
   const split = argv.indexOf("--");
   const own = split === -1 ? argv : argv.slice(0, split);
   const [command = "", ...args] = split === -1 ? [] : argv.slice(split + 1);
-  let parsed: { values: Values; positionals: string[] };
+  let parsed: { values: RunValues; positionals: string[] };
   try {
-    parsed = parseArgs({ args: own, options: OPTIONS, strict: true, allowPositionals: true });
+    parsed = parseArgs({ args: own, options: RUN_OPTIONS, strict: true, allowPositionals: true });
   } catch (error) {
     return asUsageError(error);
   }
@@ -267,28 +171,11 @@ export function parseRunArgs(
   } else if (command === "") {
     problems.push("no command given: put it after --, e.g. -- node server.js");
   }
-  const file = values.registration === undefined ? {} : fromFile(values.registration, readFile, problems);
-  const flags = fromFlags(values, problems);
-  const request = merge(file, flags, command);
-  if (values.port === undefined && file.port === undefined) {
-    problems.push("--port is required: the port the command listens on");
-  }
-  // A missing or malformed --port is reported above; the agent's port rule covers the rest.
-  const portReported = values.port === undefined ? file.port === undefined : flags.port === undefined;
-  // Fields defaulted from the name or the command repeat that root problem: report it once.
-  const given = { ...file, ...flags, kernel: { ...file.kernel, ...flags.kernel } };
-  const derived = new Set<string>();
-  if (request.name.trim() === "") {
-    if (given.appId === undefined) derived.add("app_id");
-    if (given.appName === undefined) derived.add("app_name");
-    if (given.dns === undefined) derived.add("dns");
-  }
-  if (command === "" && given.kernel.language === undefined) derived.add("kernel.language");
-  for (const problem of registerRequestProblems(request)) {
-    if (portReported && problem.startsWith("port ")) continue;
-    if (derived.has(problem.split(" ")[0] as string)) continue;
-    problems.push(withFlag(problem));
-  }
+  const v2 = values.manifest !== undefined;
+  problems.push(...contractProblems(values, v2));
+  const request = v2
+    ? await runNodeV2(values, command, readFile, problems)
+    : runRequestV1(values, command, readFile, problems);
   const lifecycle = lifecycleProblems(values, problems);
   if (problems.length > 0) throw new UsageError(problems);
   return {
