@@ -1,0 +1,162 @@
+/**
+ * The way out, scenario by scenario on the chart alone (controlled actors, timers fired by name):
+ * what the model's shortest paths do not reach, each pinned with exact values.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { chartHarness } from "./support/model-chart-harness.ts";
+
+const STOPPING = "lifecycle.stopping";
+type Harness = ReturnType<typeof chartHarness>;
+const output = (h: Harness) => h.actor.getSnapshot().output as { error: Error | null } | undefined;
+
+beforeEach(() => {
+  // Jitter pinned near the top of its window, so each wait shows which window it drew from.
+  vi.spyOn(Math, "random").mockReturnValue(0.999);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("chart: backoff windows", () => {
+  it("waits at most 100 ms before the first reconnect, then 150, then 225 while no register is accepted", async () => {
+    const h = await chartHarness().registered();
+    const waits: (number | undefined)[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      h.emit({ type: "WATCH.FAILED", error: new Error("watch stream closed") });
+      waits.push(h.expire("reconnectDelay", "lifecycle.running.disconnected"));
+    }
+    expect(waits).toEqual([99, 149, 224]);
+  });
+
+  it("starts the reconnect backoff again from the first window once a register is accepted", async () => {
+    const h = await chartHarness().registered();
+    h.emit({ type: "WATCH.FAILED", error: new Error("eof") });
+    h.expire("reconnectDelay", "lifecycle.running.disconnected");
+    h.agentConnected();
+    await h.resolve("register");
+    h.emit({ type: "WATCH.FAILED", error: new Error("eof") });
+    expect(h.expire("reconnectDelay", "lifecycle.running.disconnected")).toBe(99);
+  });
+
+  it("waits at most 100 ms before the first register retry", async () => {
+    const h = chartHarness();
+    h.send({ type: "START" });
+    h.agentConnected();
+    await h.reject("register", new Error("refused"));
+    expect(h.expire("registerRetryDelay", "lifecycle.running.online.session.registerRetry")).toBe(99);
+  });
+
+  it("waits at most 100 ms before the first drain retry, and a deregister failing after a drain that succeeded starts from the first window again", async () => {
+    const h = await chartHarness().registered();
+    h.send({ type: "SHUTDOWN" });
+    await h.reject("drain", new Error("drain failed"));
+    expect(h.expire("shutdownRetryDelay", "lifecycle.stopping.drainRetry")).toBe(99);
+    await h.resolve("drain", { found: true });
+    h.expire("drainDelay", "lifecycle.stopping.drained");
+    await h.resolve("stopServer");
+    await h.reject("deregister", new Error("deregister failed"));
+    expect(h.expire("shutdownRetryDelay", "lifecycle.stopping.deregisterRetry")).toBe(99);
+    await h.reject("deregister", new Error("deregister failed again"));
+    expect(h.expire("shutdownRetryDelay", "lifecycle.stopping.deregisterRetry")).toBe(149);
+  });
+});
+
+describe("chart: the shutdown deadline names the step it cut", () => {
+  const cases: [string, (h: Harness) => void | Promise<void>, string][] = [
+    ["draining", () => undefined, "in state draining: drain request unanswered"],
+    [
+      "drainRetry",
+      (h) => h.reject("drain", new Error("boom")),
+      "in state drainRetry: drain failed, retry pending (last error: boom)",
+    ],
+    ["drained", (h) => h.resolve("drain", { found: true }), "in state drained: drain delay running"],
+    [
+      "stoppingServer",
+      async (h) => {
+        await h.resolve("drain", { found: true });
+        h.expire("drainDelay", "lifecycle.stopping.drained");
+      },
+      "in state stoppingServer: business server shutdown unfinished",
+    ],
+    [
+      "deregistering",
+      async (h) => {
+        await h.resolve("drain", { found: false });
+        await h.resolve("stopServer");
+      },
+      "in state deregistering: deregister request unanswered",
+    ],
+    [
+      "deregisterRetry",
+      async (h) => {
+        await h.resolve("drain", { found: false });
+        await h.resolve("stopServer");
+        await h.reject("deregister", new Error("gone"));
+      },
+      "in state deregisterRetry: deregister failed, retry pending (last error: gone)",
+    ],
+  ];
+  it.each(cases)("in %s", async (_, reach, text) => {
+    const h = await chartHarness().registered();
+    h.send({ type: "SHUTDOWN" });
+    await reach(h);
+    h.expire("shutdownTimeout", STOPPING);
+    expect(h.actor.getSnapshot().status).toBe("done");
+    expect(output(h)?.error?.message).toBe(`shutdown timed out after 10000 ms ${text}`);
+    expect(h.actor.getSnapshot().context.status.lastErrorKind).toBe("sidecar_api");
+  });
+});
+
+describe("chart: a drain on request", () => {
+  it("becomes the full way out when SHUTDOWN comes while its drain is in flight", async () => {
+    const h = await chartHarness().registered();
+    h.send({ type: "DRAIN", gracePeriod: "250ms" });
+    h.send({ type: "SHUTDOWN" });
+    await h.resolve("drain", { found: true });
+    expect(h.state()).toEqual({ stopping: "drained" });
+    h.expire("drainDelay", "lifecycle.stopping.drained");
+    await h.resolve("stopServer");
+    await h.resolve("deregister");
+    expect(h.actor.getSnapshot().status).toBe("done");
+    expect(output(h)?.error).toBeNull();
+    expect(h.calls.map((call) => call.id)).toEqual(["register", "drain", "stopServer", "deregister"]);
+  });
+
+  it("drains again with the new grace period when a second DRAIN comes while held", async () => {
+    const h = await chartHarness().registered();
+    h.send({ type: "DRAIN", gracePeriod: "250ms" });
+    await h.resolve("drain", { found: true });
+    expect(h.state()).toBe("drainHeld");
+    h.send({ type: "DRAIN", gracePeriod: "5s" });
+    expect(h.calls.filter((call) => call.id === "drain").map((call) => call.input)).toEqual([
+      expect.objectContaining({ gracePeriod: "250ms" }),
+      expect.objectContaining({ gracePeriod: "5s" }),
+    ]);
+  });
+
+  it("keeps the lifecycle's grace period when a DRAIN names none", async () => {
+    const h = await chartHarness().registered();
+    h.send({ type: "DRAIN" });
+    expect(h.calls.at(-1)?.input).toEqual(expect.objectContaining({ gracePeriod: "2s" }));
+  });
+});
+
+describe("chart: the business server ending on its own", () => {
+  it("deregisters at once, without a drain or a server stop, and ends without an error", async () => {
+    const h = await chartHarness().registered();
+    h.send({ type: "SERVER_EXITED" });
+    expect(h.state()).toEqual({ stopping: "deregistering" });
+    await h.resolve("deregister");
+    expect(h.actor.getSnapshot().status).toBe("done");
+    expect(h.calls.map((call) => call.id)).toEqual(["register", "deregister"]);
+    expect(output(h)?.error).toBeNull();
+  });
+
+  it("ends at once when nothing was sent to the agent", async () => {
+    const h = chartHarness();
+    h.send({ type: "START" });
+    h.send({ type: "SERVER_EXITED" });
+    expect(h.actor.getSnapshot().status).toBe("done");
+    expect(h.calls).toEqual([]);
+  });
+});
