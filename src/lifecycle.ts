@@ -139,10 +139,12 @@ export function createLifecycle(
   const { calls, ownClient } = callsFor(registration, options.client, resolved);
   const onError = safely(resolved.onError, resolved.log);
 
+  // Ours to flush before shutdown() settles: a service that exits then still shows its final state.
+  const envInspector = options.inspect ? undefined : inspectorFromEnv();
   const actor = createActor(serviceMachine, {
     // Spread, not `clock: undefined`: XState would take the undefined over its real clock.
     ...(options.clock ? { clock: options.clock } : {}),
-    inspect: options.inspect ?? inspectorFromEnv()?.inspect,
+    inspect: options.inspect ?? envInspector?.inspect,
     input: {
       registration,
       gracePeriod: resolved.gracePeriod,
@@ -184,6 +186,7 @@ export function createLifecycle(
         const output = await toPromise(actor);
         // The chart is final, so nothing it sent is still wanted: drop what is queued, do not wait for it.
         await ownClient?.destroy();
+        await envInspector?.flush();
         if (output.error) throw output.error;
         return status();
       })();

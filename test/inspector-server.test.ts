@@ -6,10 +6,11 @@ import { createActor, createMachine } from "xstate";
 import { runInspectCommand } from "../src/inspector/command.ts";
 import { connectInspector, InspectEnv, inspectorFromEnv } from "../src/inspector/connect.ts";
 import { type InspectorServer, startInspectorServer } from "../src/inspector/server.ts";
+import type { ServiceView } from "../src/inspector/sessions.ts";
 import { createLifecycle, type Lifecycle } from "../src/lifecycle.ts";
 import { freePort } from "../src/port-probe.ts";
 import { TestAgent } from "./support/agent.ts";
-import { quick, registration, serviceWhere } from "./support/inspector.ts";
+import { quick, registration, serviceWhere, startServiceProcess } from "./support/inspector.ts";
 
 /** Opens a socket to the inspector, sends `messages` and waits until the inspector closes it or took them. */
 async function sendRaw(url: string, messages: string[]): Promise<void> {
@@ -56,7 +57,15 @@ describe("inspector server", () => {
     lifecycle.start();
 
     const service = await serviceWhere(server.sessions, (s) => s.state === "registered", "registered");
-    expect(service).toMatchObject({ name: "auth:9090", machine: "lifecycle", connected: true });
+    // @statelyai/inspect's own inspector announces no process: the name comes from the context.
+    expect(service).toMatchObject({
+      name: "auth:9090",
+      machine: "lifecycle",
+      connected: true,
+      health: "ok",
+      pid: null,
+      sessionId: "x:0",
+    });
     expect(service.status).toMatchObject({ connected: true, registered: true, lastServiceName: "auth" });
     expect(service.active).toContain("lifecycle.running.online.session.registered");
     expect(service.active).toContain("lifecycle.running.online.liveness.listening");
@@ -73,14 +82,20 @@ describe("inspector server", () => {
 
   it(`streams to ${InspectEnv} and lets go of the socket once the lifecycle is done`, async () => {
     process.env[InspectEnv] = server.wsURL;
+    const healths: string[] = [];
+    server.sessions.subscribe(({ service }) => {
+      if (healths.at(-1) !== service.health) healths.push(service.health);
+    });
     const lifecycle = createLifecycle(registration("billing", 7070), { ...quick, baseURL: agent.url });
     lifecycles.push(lifecycle);
     lifecycle.start();
-    await serviceWhere(
+    const billing = await serviceWhere(
       server.sessions,
       (s) => s.name === "billing:7070" && s.state === "registered",
       "billing",
     );
+    // This process announced itself on the connection.
+    expect(billing.pid).toBe(process.pid);
 
     await agent.restart(30);
     const again = await serviceWhere(
@@ -89,11 +104,63 @@ describe("inspector server", () => {
       "registered again after the agent restart",
     );
     expect(again.log.map((entry) => entry.to)).toContain("disconnected");
+    // The health the page colours its badge by: the lifecycle's, through the disconnect.
+    expect(healths.slice(0, 3)).toEqual(["off", "pending", "ok"]);
+    expect(healths.slice(3)).toContain("down");
+    expect(healths.at(-1)).toBe("ok");
 
     await lifecycle.shutdown();
     const gone = await serviceWhere(server.sessions, (s) => !s.connected, "the service's socket closing");
     expect(gone.state).toBe("deregistered");
   });
+
+  it("keeps service processes apart (every process's root is x:0): one entry each, a restart a new entry beside the old", async () => {
+    const a = startServiceProcess("svcA", 9093, agent.url, server.wsURL);
+    const b = startServiceProcess("svcB", 9094, agent.url, server.wsURL);
+    const registered = (pid: number) => (s: ServiceView) => s.pid === pid && s.state === "registered";
+    const seenA = await serviceWhere(server.sessions, registered(a.pid), "svcA registered");
+    const seenB = await serviceWhere(server.sessions, registered(b.pid), "svcB registered");
+    expect(seenA).toMatchObject({ name: "svcA:9093", sessionId: "x:0", connected: true });
+    expect(seenB).toMatchObject({ name: "svcB:9094", sessionId: "x:0", connected: true });
+    expect(seenA.id).not.toBe(seenB.id);
+    const path = ["idle", "connecting", "connected", "registered"];
+    expect(seenB.log.map((entry) => entry.to)).toEqual(path);
+
+    expect(await a.stop()).toBe(0);
+    await serviceWhere(server.sessions, (s) => s.id === seenA.id && !s.connected, "svcA's socket closing");
+    const restarted = startServiceProcess("svcA", 9093, agent.url, server.wsURL);
+    const again = await serviceWhere(server.sessions, registered(restarted.pid), "svcA registered again");
+    expect(again.id).not.toBe(seenA.id);
+    expect(again.log.map((entry) => entry.to)).toEqual(path);
+    // Both processes started at once: which one's entry came first is theirs to race.
+    const entries = server.sessions
+      .list()
+      .sort((x, y) => x.name.localeCompare(y.name) || x.connection - y.connection);
+    expect(entries.map((s) => [s.name, s.pid, s.connected])).toEqual([
+      ["svcA:9093", a.pid, false],
+      ["svcA:9093", restarted.pid, true],
+      ["svcB:9094", b.pid, true],
+    ]);
+  }, 60_000);
+
+  it("shows the final state of a service that exits the moment shutdown() resolves (README's usage)", async () => {
+    const service = startServiceProcess("exiting", 9095, agent.url, server.wsURL);
+    await serviceWhere(
+      server.sessions,
+      (s) => s.pid === service.pid && s.state === "registered",
+      "registered",
+    );
+    expect(await service.stop()).toBe(0);
+    expect(service.output()).toContain("final deregistered");
+    const gone = await serviceWhere(
+      server.sessions,
+      (s) => s.pid === service.pid && !s.connected,
+      "its socket closing",
+    );
+    expect(gone.state).toBe("deregistered");
+    expect(gone.status).toMatchObject({ registered: false, connected: false });
+    expect(gone.log.at(-1)).toMatchObject({ to: "deregistered" });
+  }, 30_000);
 
   it(`rejects a ${InspectEnv} that is not a ws:// URL, naming the variable`, () => {
     expect(() => inspectorFromEnv(() => {}, { [InspectEnv]: "http://127.0.0.1:1" })).toThrow(
@@ -135,7 +202,7 @@ describe("inspector server", () => {
     socket.send(
       JSON.stringify({ type: "@xstate.snapshot", sessionId: "x:2", snapshot: { value: "idle", context } }),
     );
-    const late = await serviceWhere(server.sessions, (s) => s.id === "x:2", "the late service");
+    const late = await serviceWhere(server.sessions, (s) => s.sessionId === "x:2", "the late service");
     expect(late).toMatchObject({ name: "late:5", state: "idle", status: { registered: true } });
     socket.close();
   });
@@ -156,7 +223,9 @@ describe("inspector server", () => {
     await sendRaw(server.wsURL, ["x".repeat(5 * 1024 * 1024)]); // past maxPayload: ws closes the socket
 
     await serviceWhere(server.sessions, (s) => !s.connected, "the last hostile socket closing");
-    expect(server.sessions.list().map((s) => [s.id, s.state, s.connected])).toEqual([["h:2", null, false]]);
+    expect(server.sessions.list().map((s) => [s.sessionId, s.state, s.connected])).toEqual([
+      ["h:2", null, false],
+    ]);
     const page = await fetch(new URL("/chart.json", server.url));
     expect(page.status).toBe(200);
     await page.arrayBuffer();
@@ -195,15 +264,15 @@ describe("inspector server", () => {
     const messages = Array.from({ length: 60 }, (_, i) => actor(`s:${i + 1}`));
     messages.push(...Array.from({ length: 600 }, (_, n) => snapshot(n)));
     const removed: string[] = [];
-    server.sessions.subscribe((update) => update.removed && removed.push(update.service.id));
+    server.sessions.subscribe((update) => update.removed && removed.push(update.service.sessionId));
     await sendRaw(server.wsURL, messages);
 
-    const ids = server.sessions.list().map((s) => s.id);
+    const ids = server.sessions.list().map((s) => s.sessionId);
     expect(ids).toHaveLength(50);
     expect(ids.at(-1)).toBe("s:60");
     // The oldest go, and the page is told (it drops them from its picker).
     expect(removed).toEqual(Array.from({ length: 10 }, (_, i) => `s:${i + 1}`));
-    const busy = server.sessions.list().find((s) => s.id === "s:60");
+    const busy = server.sessions.list().find((s) => s.sessionId === "s:60");
     expect(busy?.log).toHaveLength(500);
     expect(busy?.log.at(-1)).toMatchObject({ from: "b", to: "a" });
   });
@@ -229,6 +298,46 @@ describe("inspector server", () => {
 });
 
 describe("connectInspector", () => {
+  it("stamps each event with the time it happened, also events queued before the inspector was reachable", async () => {
+    const port = await freePort();
+    const inspector = connectInspector(`ws://127.0.0.1:${port}`, () => {});
+    const machine = createMachine({ id: "clock", initial: "a", states: { a: { on: { GO: "b" } }, b: {} } });
+    const actor = createActor(machine, { inspect: inspector.inspect });
+    const before = Date.now();
+    actor.start();
+    actor.send({ type: "GO" });
+    const after = Date.now();
+    // Until the clock moves on, a stamp taken on arrival could not be told from one taken now.
+    while (Date.now() <= after + 1) {}
+
+    const late = await startInspectorServer({ port });
+    try {
+      const clock = await serviceWhere(
+        late.sessions,
+        (s) => s.machine === "clock" && s.state === "b",
+        "clock in b",
+      );
+      expect(clock.log.map((entry) => entry.to)).toEqual(["a", "b"]);
+      for (const entry of clock.log) {
+        expect(entry.time).toBeGreaterThanOrEqual(before);
+        expect(entry.time).toBeLessThanOrEqual(after);
+      }
+    } finally {
+      actor.stop();
+      inspector.stop();
+      await late.close();
+    }
+  });
+
+  it("flush() does not wait out its bound when nothing can go out: the inspector refuses the socket", async () => {
+    const away = connectInspector(`ws://127.0.0.1:${await freePort()}`, () => {});
+    const actor = createActor(createMachine({ id: "lonely" }), { inspect: away.inspect }).start();
+    // A bound past the test's own timeout: resolving at all means it saw the refusal.
+    await away.flush(600_000);
+    actor.stop();
+    away.stop();
+  });
+
   it("warns once, not once per event, while the inspector is unreachable", async () => {
     const url = `ws://127.0.0.1:${await freePort()}/`;
     const warnings: string[] = [];
@@ -260,12 +369,15 @@ describe("sidecar-lifecycle inspect", () => {
       signal: controller.signal,
       out: (line) => {
         lines.push(line);
-        if (lines.length === 2) controller.abort();
+        if (lines.length === 3) controller.abort();
       },
     });
     await expect(done).resolves.toBe(0);
     expect(lines[0]).toMatch(/^inspector: http:\/\/127\.0\.0\.1:\d+\/$/);
     expect(lines[1]).toMatch(/^services: SIDECAR_LIFECYCLE_INSPECT=ws:\/\/127\.0\.0\.1:\d+$/);
+    expect(lines[2]).toBe(
+      "The service needs the optional peer @statelyai/inspect installed (npm install @statelyai/inspect).",
+    );
   });
 
   it("names a bad --port", async () => {

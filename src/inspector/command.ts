@@ -4,11 +4,15 @@ import { parseArgs } from "node:util";
 import { firstInterrupt } from "../cli/command.ts";
 import { DefaultInspectorPort, startInspectorServer } from "./server.ts";
 
+/** SIDECAR_LIFECYCLE_INSPECT streams through @statelyai/inspect, which sidecar-lifecycle does not install. */
+const peerNote =
+  "The service needs the optional peer @statelyai/inspect installed (npm install @statelyai/inspect).";
+
 export const inspectUsage = `usage: sidecar-lifecycle inspect [--port ${DefaultInspectorPort}]
 
 Serves, on 127.0.0.1 only, a page that draws the lifecycle chart and follows running services live.
 Point a service at it with SIDECAR_LIFECYCLE_INSPECT=ws://127.0.0.1:${DefaultInspectorPort}
-(or createLifecycle(request, { inspect })).`;
+(or createLifecycle(request, { inspect })). ${peerNote}`;
 
 export interface InspectCommandIO {
   /** Stops the server; default: the first SIGINT or SIGTERM. */
@@ -44,6 +48,7 @@ export async function runInspectCommand(argv: string[], io: InspectCommandIO = {
   const server = await startInspectorServer({ port });
   out(`inspector: ${server.url}`);
   out(`services: SIDECAR_LIFECYCLE_INSPECT=${server.wsURL}`);
+  out(peerNote);
 
   const { signal } = io;
   if (signal === undefined) await firstInterrupt();

@@ -1,7 +1,8 @@
 /**
  * The live inspector page: draws the chart (`/chart.json`, laid out by elkjs in the browser so
- * labels are measured in the font they are drawn in), then follows the services the server
- * reports on `/events`: highlights the picked one's active states, lists its status snapshot
+ * labels are measured in the font they are drawn in), fitted to its pane, with zoom and pan
+ * (wheel, drag, buttons), then follows the services the server reports on `/events`: highlights
+ * the picked one's active states (keeping its current state in view), lists its status snapshot
  * and appends its transitions to a scrolling log. Plain ES module: no build step.
  */
 const SVG = "http://www.w3.org/2000/svg";
@@ -15,6 +16,7 @@ const maxLogRows = 500;
 const services = new Map();
 let selected = "";
 let chartReady;
+let view;
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -136,7 +138,11 @@ function elkGraph(chart) {
 
 function draw(chart, laidOut, byId) {
   const edgesById = new Map(chart.edges.map((edge) => [edge.id, edge]));
-  const svg = el("svg", { width: laidOut.width, height: laidOut.height, "data-chart": chart.id });
+  const svg = el("svg", {
+    "data-chart": chart.id,
+    "data-width": laidOut.width,
+    "data-height": laidOut.height,
+  });
   const defs = el("defs");
   const marker = el("marker", {
     id: "arrow",
@@ -215,8 +221,100 @@ async function drawChart() {
   const { root, byId } = elkGraph(chart);
   const laidOut = await new window.ELK().layout(root);
   const svg = draw(chart, laidOut, byId);
-  $("#chart").replaceChildren(svg);
+  $("#viewport").replaceChildren(svg);
+  view = createView(svg, $("#viewport"), { width: laidOut.width, height: laidOut.height });
   return svg;
+}
+
+const minScale = 0.1;
+const maxScale = 4;
+
+/**
+ * Zoom and pan through the SVG's viewBox: `x`, `y` is the chart point at the pane's top left,
+ * `scale` screen pixels per chart unit. Until the reader zooms or pans, the chart is fitted
+ * (again on every resize); "fit" goes back to that.
+ */
+function createView(svg, pane, size) {
+  let x = 0;
+  let y = 0;
+  let scale = 1;
+  let fitted = true;
+
+  const apply = () => {
+    const width = pane.clientWidth / scale;
+    const height = pane.clientHeight / scale;
+    svg.setAttribute("viewBox", `${x} ${y} ${width} ${height}`);
+    svg.dataset.scale = scale.toFixed(3);
+    $("#zoom-level").textContent = `${Math.round(scale * 100)}%`;
+  };
+  const fitToPane = () => {
+    fitted = true;
+    scale = Math.min(pane.clientWidth / size.width, pane.clientHeight / size.height, 1.5);
+    x = (size.width - pane.clientWidth / scale) / 2;
+    y = (size.height - pane.clientHeight / scale) / 2;
+    apply();
+  };
+  /** Zooms by `factor` keeping the chart point under (px, py) of the pane where it is. */
+  const zoom = (factor, px = pane.clientWidth / 2, py = pane.clientHeight / 2) => {
+    const next = Math.min(maxScale, Math.max(minScale, scale * factor));
+    x += px / scale - px / next;
+    y += py / scale - py / next;
+    scale = next;
+    fitted = false;
+    apply();
+  };
+
+  pane.addEventListener(
+    "wheel",
+    (event) => {
+      event.preventDefault();
+      const box = pane.getBoundingClientRect();
+      zoom(Math.exp(-event.deltaY * 0.0015), event.clientX - box.left, event.clientY - box.top);
+    },
+    { passive: false },
+  );
+  let drag;
+  pane.addEventListener("pointerdown", (event) => {
+    if (event.button !== 0) return;
+    drag = { id: event.pointerId, x: event.clientX, y: event.clientY };
+    pane.setPointerCapture(event.pointerId);
+    pane.classList.add("dragging");
+  });
+  pane.addEventListener("pointermove", (event) => {
+    if (drag?.id !== event.pointerId) return;
+    x -= (event.clientX - drag.x) / scale;
+    y -= (event.clientY - drag.y) / scale;
+    drag.x = event.clientX;
+    drag.y = event.clientY;
+    fitted = false;
+    apply();
+  });
+  const endDrag = (event) => {
+    if (drag?.id !== event.pointerId) return;
+    drag = undefined;
+    pane.classList.remove("dragging");
+  };
+  pane.addEventListener("pointerup", endDrag);
+  pane.addEventListener("pointercancel", endDrag);
+  new ResizeObserver(() => (fitted ? fitToPane() : apply())).observe(pane);
+  $("#zoom-in").addEventListener("click", () => zoom(1.25));
+  $("#zoom-out").addEventListener("click", () => zoom(0.8));
+  $("#zoom-fit").addEventListener("click", fitToPane);
+  fitToPane();
+
+  return {
+    /** Pans (scale kept) so the chart box is in view when it is not. */
+    show(box) {
+      const width = pane.clientWidth / scale;
+      const height = pane.clientHeight / scale;
+      const inside =
+        box.x >= x && box.y >= y && box.x + box.width <= x + width && box.y + box.height <= y + height;
+      if (inside) return;
+      x = box.x + box.width / 2 - width / 2;
+      y = box.y + box.height / 2 - height / 2;
+      apply();
+    },
+  };
 }
 
 function clock(time) {
@@ -235,12 +333,22 @@ function logRow(entry) {
   return row;
 }
 
+/** `svcA:9093 · pid 4242`: the process, when it said which it is. */
+function serviceLabel(service) {
+  return service.pid ? `${service.name} · pid ${service.pid}` : service.name;
+}
+
+/** By name, then in the order their connections opened: a restarted process sits next to its old entry. */
+function byName(a, b) {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : a.connection - b.connection;
+}
+
 function renderPicker() {
   const picker = $("#service-picker");
-  const options = [...services.values()].map((service) => {
+  const options = [...services.values()].sort(byName).map((service) => {
     const option = document.createElement("option");
     option.value = service.id;
-    option.textContent = `${service.name} — ${service.state ?? "?"}${service.connected ? "" : " (gone)"}`;
+    option.textContent = `${serviceLabel(service)} — ${service.state ?? "?"}${service.connected ? "" : " (gone)"}`;
     option.selected = service.id === selected;
     return option;
   });
@@ -275,10 +383,16 @@ async function highlight(service) {
     g.classList.toggle("current", on && g.classList.contains("leaf") && g.dataset.name === service?.state);
   }
   svg.dataset.state = service?.state ?? "";
-  svg.querySelector("g.state.current")?.scrollIntoView({ block: "nearest", inline: "nearest" });
+  svg.dataset.health = service?.health ?? "off";
+  const current = svg.querySelector("g.state.current > rect");
+  if (current) view.show(current.getBBox());
+  // Coloured by how the lifecycle stands with its agent; a closed socket only adds "(gone)".
   const badge = $("#current-state");
-  badge.textContent = service ? `${service.name}: ${service.state ?? "?"}` : "no service";
-  badge.className = `badge ${service ? (service.connected ? "live" : "gone") : ""}`;
+  badge.textContent = service
+    ? `${service.name}: ${service.state ?? "?"}${service.connected ? "" : " (gone)"}`
+    : "no service";
+  badge.className = `badge health-${service?.health ?? "off"}${service && !service.connected ? " gone" : ""}`;
+  badge.title = service ? `${serviceLabel(service)}, health ${service.health}` : "";
 }
 
 function renderSelected() {
@@ -361,7 +475,7 @@ $("#service-picker").addEventListener("change", (event) => {
 });
 
 chartReady = drawChart().catch((error) => {
-  $("#chart").textContent = `chart failed to draw: ${error.message}`;
+  $("#viewport").textContent = `chart failed to draw: ${error.message}`;
   throw error;
 });
 follow();
