@@ -1,18 +1,22 @@
 /** The dev agent's final view (`GET /debug/services`), as a few readable lines. */
 import { clockStamp } from "../cli/command.ts";
 import type { DevAgent } from "../dev-agent/server.ts";
-import type { LocalService } from "../dev-agent/store.ts";
+import { type LocalService, v2InstanceKey } from "../dev-agent/store.ts";
 
 function time(iso: string): string {
   return iso ? clockStamp(new Date(iso)) : "-";
 }
 
+/** A v1 instance is `name:port` (the agent names its instance id); a v2 one is `app id/instance id`. */
 function describe(service: LocalService): string {
-  const parts = [
-    `${service.name}:${service.port}  ${service.state}`,
-    `instance ${service.instanceId}`,
-    `registered ${time(service.registeredAt)}`,
-  ];
+  const parts =
+    service.contract === "v1"
+      ? [`${service.name}:${service.port}  ${service.state}`, `instance ${service.instanceId}`]
+      : [
+          `${service.name} ${v2InstanceKey(service.appId, service.instanceId)}  ${service.state}`,
+          `server_port ${service.port}`,
+        ];
+  parts.push(`registered ${time(service.registeredAt)}`);
   if (service.drainedAt)
     parts.push(`drained ${time(service.drainedAt)} (grace ${service.gracePeriod || "20s"})`);
   if (service.deregisteredAt) parts.push(`deregistered ${time(service.deregisteredAt)}`);

@@ -1,18 +1,22 @@
 /**
  * The `npm start` demo: an embedded dev agent and a service bound to it, through the whole
- * lifecycle in a few seconds. Each step waits on what the lifecycle reports, never on a guess:
- * registered → agent restart → replayed → SIGTERM → drained → deregistered.
+ * lifecycle in a few seconds, on either agent contract. Each step waits on what the lifecycle
+ * reports, never on a guess: registered → agent restart → replayed → SIGTERM → drained → deregistered.
  */
 import { newGreeterServer } from "../../examples/greeter-server.ts";
 import { clockStamp } from "../cli/command.ts";
 import { logTransitions } from "../cli/transition-log.ts";
 import { startDevAgent } from "../dev-agent/server.ts";
-import type { LocalRuntimeOptions } from "../go/runtime.ts";
 import type { CreateLifecycleOptions, Lifecycle, LifecycleStatus } from "../lifecycle.ts";
 import { freePort } from "../port-probe.ts";
 import { finalView } from "./final-view.ts";
+import { newGreeterAgent } from "./greeter-v2.ts";
+
+export type DemoContract = "v1" | "v2";
 
 export interface DemoOptions {
+  /** The agent contract the greeter speaks: v1 (a RegisterRequest) or v2 (a ServiceNode from its gateway manifest). Default v1. */
+  contract?: DemoContract;
   /** Where the demo's lines go. Default: stdout. */
   write?: (line: string) => void;
   /** Lifecycle options the demo does not set itself (e.g. an `inspect` observer). */
@@ -35,6 +39,40 @@ const TIMING = {
 
 /** The part of a lifecycle the demo watches (a Lifecycle or a ServiceLifecycle). */
 type Watched = Pick<Lifecycle, "actor" | "status">;
+
+/** The greeter on one contract: its lifecycle, its blocking run, what it registers (in words). */
+interface DemoService {
+  lifecycle: Watched & { shutdown(): Promise<unknown> };
+  run(): Promise<void>;
+  registers: string;
+}
+
+type DemoRuntime = Parameters<typeof newGreeterServer>[1] & DemoOptions["lifecycle"];
+
+async function startGreeter(
+  contract: DemoContract,
+  port: number,
+  runtime: DemoRuntime,
+  log: (line: string) => void,
+): Promise<DemoService> {
+  if (contract === "v2") {
+    const agent = await newGreeterAgent(port, runtime, log);
+    const { app, methods, httpRoutes } = agent.node;
+    const routes = httpRoutes.map((route) => `${route.httpMethod} ${route.path} → ${route.fullMethod}`);
+    return {
+      lifecycle: agent.lifecycle,
+      run: () => agent.run(),
+      registers: `greeter instance ${app.id}/${app.instanceId} (server_port ${port}, contract v2) with ${methods.join(", ")}; http routes: ${routes.join(", ")}`,
+    };
+  }
+  const { lifecycle, managed } = await newGreeterServer(port, runtime, log);
+  const { methods } = lifecycle.runtime.controller.lifecycle.request;
+  return {
+    lifecycle,
+    run: () => managed.run(),
+    registers: `greeter:${port} (contract v1) with ${methods.join(", ")}`,
+  };
+}
 
 function until(lifecycle: Watched, check: (status: LifecycleStatus) => boolean, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -78,7 +116,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
   const say = (who: string, text: string) => write(`${clockStamp()}  ${who.padEnd(7)}  ${text}`);
   const startedAt = Date.now();
 
-  write("sidecar-lifecycle demo: a service bound to an embedded dev agent, the whole lifecycle in seconds");
+  const contract = options.contract ?? "v1";
+  write(
+    `sidecar-lifecycle demo: a service bound to an embedded dev agent (contract ${contract}), the whole lifecycle in seconds`,
+  );
   for (const note of options.notes ?? []) write(note);
   write("");
 
@@ -92,8 +133,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
     `dev agent on ${agent.url} (in memory: no Consul, no Envoy; heartbeat every ${TIMING.heartbeatMs} ms)`,
   );
   const port = await freePort();
-  // The runtime hands every option through to createLifecycle, `inspect` included.
-  const runtime: LocalRuntimeOptions & DemoOptions["lifecycle"] = {
+  // Both contracts hand every option through to createLifecycle, `inspect` included.
+  const runtime: DemoRuntime = {
     baseURL: agent.url,
     gracePeriod: TIMING.gracePeriod,
     drainDelay: TIMING.drainDelay,
@@ -103,11 +144,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
     log: (note) => say("note", note),
     ...options.lifecycle,
   };
-  const { lifecycle, managed } = await newGreeterServer(port, runtime, (line) => say("server", line));
-  say(
-    "server",
-    `registers as greeter:${port} with ${lifecycle.runtime.controller.lifecycle.request.methods.join(", ")}`,
-  );
+  const service = await startGreeter(contract, port, runtime, (line) => say("server", line));
+  const { lifecycle } = service;
+  say("server", `registers as ${service.registers}`);
   const path: string[] = [];
   const stopLogging = logTransitions(lifecycle, (line) => {
     say("state", line);
@@ -115,7 +154,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
   });
 
   try {
-    const running = managed.run();
+    const running = service.run();
     await until(lifecycle, (s) => s.state === "registered", "the registration");
     await until(lifecycle, (s) => s.lastEventType === "heartbeat", "a heartbeat");
     say("demo", `heartbeat from the agent (event id ${lifecycle.status().lastEventId}): the stream is alive`);
