@@ -19,6 +19,7 @@ const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const artifacts = new URL("./artifacts/", import.meta.url);
 /** Generous: the machine may be busy, and every wait ends as soon as its condition holds. */
 const waitMs = 30_000;
+/** Per test: longer than any wait above, and than a service process takes to start. */
 const slowTest = 90_000;
 
 async function screenshot(page: Page, name: string) {
@@ -122,7 +123,7 @@ function leavesOutOfView(page: Page, names?: string[]): Promise<string[]> {
 const scale = (page: Page) =>
   page.$eval("svg[data-chart]", (svg) => Number((svg as SVGElement).dataset.scale));
 
-describe("inspector page in Chromium at 1280×800", () => {
+describe("inspector page in Chromium at 1280×800", { timeout: slowTest }, () => {
   let browser: Browser;
   let server: InspectorServer;
   let agent: TestAgent;
@@ -237,173 +238,161 @@ describe("inspector page in Chromium at 1280×800", () => {
     expect(await leavesOutOfView(page)).toEqual([]);
   });
 
-  it(
-    "highlights connecting → connected → registered, disconnected on an agent restart, then registered",
-    async () => {
-      await record(page, "highlights", "svg[data-chart]", "data-state");
-      await record(page, "badges", "#current-state", "class");
-      const inspector = createWebSocketInspector({ url: server.wsURL });
-      inspectors.push(inspector);
-      const auth = createLifecycle(registration("auth", 9090), {
-        ...quick,
-        baseURL: agent.url,
-        inspect: inspector.inspect,
-      });
-      lifecycles.push(auth);
-      auth.start();
-      await page.waitForSelector('svg[data-state="registered"] g.state.current[data-name="registered"]');
-      // Registered is green (the lifecycle's health, not the socket's).
-      await page.waitForFunction(() => {
-        const badge = document.querySelector("#current-state.health-ok");
-        return badge !== null && getComputedStyle(badge).backgroundColor === "rgb(47, 133, 90)";
-      });
+  it("highlights connecting → connected → registered, disconnected on an agent restart, then registered", async () => {
+    await record(page, "highlights", "svg[data-chart]", "data-state");
+    await record(page, "badges", "#current-state", "class");
+    const inspector = createWebSocketInspector({ url: server.wsURL });
+    inspectors.push(inspector);
+    const auth = createLifecycle(registration("auth", 9090), {
+      ...quick,
+      baseURL: agent.url,
+      inspect: inspector.inspect,
+    });
+    lifecycles.push(auth);
+    auth.start();
+    await page.waitForSelector('svg[data-state="registered"] g.state.current[data-name="registered"]');
+    // Registered is green (the lifecycle's health, not the socket's).
+    await page.waitForFunction(() => {
+      const badge = document.querySelector("#current-state.health-ok");
+      return badge !== null && getComputedStyle(badge).backgroundColor === "rgb(47, 133, 90)";
+    });
 
-      // Down long enough to be seen red, then back.
-      const restarting = agent.restart(1_500);
-      // Red while disconnected, the badge and the current state alike (it flips with each reconnect
-      // attempt, so both are read at one instant).
-      await page.waitForFunction(() => {
-        const badge = document.querySelector("#current-state.health-down");
-        const current = document.querySelector("svg[data-state=disconnected] g.state.current > rect");
-        const red = "rgb(197, 48, 48)";
-        return (
-          badge !== null &&
-          current !== null &&
-          getComputedStyle(badge).backgroundColor === red &&
-          getComputedStyle(current).fill === red
-        );
-      });
-      await screenshot(page, "inspector-disconnected.png");
-      await restarting;
-      await page.waitForFunction(() => {
-        const seen = (window as unknown as { highlights: string[] }).highlights;
-        return seen.includes("disconnected") && seen.at(-1) === "registered";
-      });
-      const seen = await recorded(page, "highlights");
-      expect(seen.slice(0, 5)).toEqual(["idle", "connecting", "connected", "registered", "disconnected"]);
-      expect(seen.at(-1)).toBe("registered");
-      expect(
-        seen
-          .slice(4)
-          .every((state) => ["disconnected", "connecting", "connected", "registered"].includes(state)),
-      ).toBe(true);
-      // The badge followed the lifecycle's health: amber on the way, green, red through the outage, green again.
-      await page.waitForSelector("#current-state.health-ok");
-      const badges = (await recorded(page, "badges")).map((name) => name.replace("badge ", ""));
-      expect(badges.slice(0, 3)).toEqual(["health-off", "health-pending", "health-ok"]);
-      expect(badges.slice(3)).toContain("health-down");
-      expect(badges.at(-1)).toBe("health-ok");
+    // Down long enough to be seen red, then back.
+    const restarting = agent.restart(1_500);
+    // Red while disconnected, the badge and the current state alike (it flips with each reconnect
+    // attempt, so both are read at one instant).
+    await page.waitForFunction(() => {
+      const badge = document.querySelector("#current-state.health-down");
+      const current = document.querySelector("svg[data-state=disconnected] g.state.current > rect");
+      const red = "rgb(197, 48, 48)";
+      return (
+        badge !== null &&
+        current !== null &&
+        getComputedStyle(badge).backgroundColor === red &&
+        getComputedStyle(current).fill === red
+      );
+    });
+    await screenshot(page, "inspector-disconnected.png");
+    await restarting;
+    await page.waitForFunction(() => {
+      const seen = (window as unknown as { highlights: string[] }).highlights;
+      return seen.includes("disconnected") && seen.at(-1) === "registered";
+    });
+    const seen = await recorded(page, "highlights");
+    expect(seen.slice(0, 5)).toEqual(["idle", "connecting", "connected", "registered", "disconnected"]);
+    expect(seen.at(-1)).toBe("registered");
+    expect(
+      seen
+        .slice(4)
+        .every((state) => ["disconnected", "connecting", "connected", "registered"].includes(state)),
+    ).toBe(true);
+    // The badge followed the lifecycle's health: amber on the way, green, red through the outage, green again.
+    await page.waitForSelector("#current-state.health-ok");
+    const badges = (await recorded(page, "badges")).map((name) => name.replace("badge ", ""));
+    expect(badges.slice(0, 3)).toEqual(["health-off", "health-pending", "health-ok"]);
+    expect(badges.slice(3)).toContain("health-down");
+    expect(badges.at(-1)).toBe("health-ok");
 
-      // The transition log and the status snapshot say the same.
-      const log = await page.$$eval("#log tbody tr", (rows) =>
-        rows.map((row) =>
-          Array.from(row.querySelectorAll("td"))
-            .slice(1)
-            .map((cell) => cell.textContent)
-            .join(" | "),
-        ),
-      );
-      expect(log.slice(0, 5)).toEqual([
-        "— | start | idle",
-        "idle | START | connecting",
-        "connecting | WATCH.CONNECTED | connected",
-        "connected | done: register | registered",
-        "registered | WATCH.FAILED | disconnected",
-      ]);
-      expect(log.at(-1)).toBe("connected | done: register | registered");
-      const status = await page.$$eval("#status tr", (rows) =>
-        Object.fromEntries(
-          rows.map((row) => Array.from(row.querySelectorAll("td")).map((cell) => cell.textContent)),
-        ),
-      );
-      expect(status).toMatchObject({ registered: "true", connected: "true", lastServiceName: "auth" });
-      expect(Number(status.disconnectCount)).toBeGreaterThanOrEqual(1);
-    },
-    slowTest,
-  );
+    // The transition log and the status snapshot say the same.
+    const log = await page.$$eval("#log tbody tr", (rows) =>
+      rows.map((row) =>
+        Array.from(row.querySelectorAll("td"))
+          .slice(1)
+          .map((cell) => cell.textContent)
+          .join(" | "),
+      ),
+    );
+    expect(log.slice(0, 5)).toEqual([
+      "— | start | idle",
+      "idle | START | connecting",
+      "connecting | WATCH.CONNECTED | connected",
+      "connected | done: register | registered",
+      "registered | WATCH.FAILED | disconnected",
+    ]);
+    expect(log.at(-1)).toBe("connected | done: register | registered");
+    const status = await page.$$eval("#status tr", (rows) =>
+      Object.fromEntries(
+        rows.map((row) => Array.from(row.querySelectorAll("td")).map((cell) => cell.textContent)),
+      ),
+    );
+    expect(status).toMatchObject({ registered: "true", connected: "true", lastServiceName: "auth" });
+    expect(Number(status.disconnectCount)).toBeGreaterThanOrEqual(1);
+  });
 
-  it(
-    "keeps the current state in view as it moves, when zoomed in",
-    async () => {
-      // Zoomed in on the way out (bottom right), far from `registered` (top).
-      const pane = await page.locator("#viewport").boundingBox();
-      if (!pane) throw new Error("no chart pane");
-      await page.mouse.move(pane.x + pane.width * 0.8, pane.y + pane.height * 0.95);
-      await page.mouse.wheel(0, -900);
-      await page.waitForFunction(() => Number(document.querySelector("svg")?.dataset.scale) > 1);
-      const zoomed = await scale(page);
-      expect(await leavesOutOfView(page, ["registered"])).toEqual(["registered"]);
-      const before = (await recorded(page, "highlights")).length;
-      await agent.restart(50);
-      await page.waitForFunction((before) => {
-        const seen = (window as unknown as { highlights: string[] }).highlights;
-        return seen.length > before + 1 && seen.at(-1) === "registered";
-      }, before);
-      expect(await leavesOutOfView(page, ["registered"])).toEqual([]);
-      expect(await scale(page)).toBe(zoomed);
-      await screenshot(page, "inspector-zoomed.png");
-      await page.click("#zoom-fit");
-    },
-    slowTest,
-  );
+  it("keeps the current state in view as it moves, when zoomed in", async () => {
+    // Zoomed in on the way out (bottom right), far from `registered` (top).
+    const pane = await page.locator("#viewport").boundingBox();
+    if (!pane) throw new Error("no chart pane");
+    await page.mouse.move(pane.x + pane.width * 0.8, pane.y + pane.height * 0.95);
+    await page.mouse.wheel(0, -900);
+    await page.waitForFunction(() => Number(document.querySelector("svg")?.dataset.scale) > 1);
+    const zoomed = await scale(page);
+    expect(await leavesOutOfView(page, ["registered"])).toEqual(["registered"]);
+    const before = (await recorded(page, "highlights")).length;
+    await agent.restart(50);
+    await page.waitForFunction((before) => {
+      const seen = (window as unknown as { highlights: string[] }).highlights;
+      return seen.length > before + 1 && seen.at(-1) === "registered";
+    }, before);
+    expect(await leavesOutOfView(page, ["registered"])).toEqual([]);
+    expect(await scale(page)).toBe(zoomed);
+    await screenshot(page, "inspector-zoomed.png");
+    await page.click("#zoom-fit");
+  });
 
-  it(
-    "shows two service processes as two entries, a restarted one as a new entry beside the old, gone, deregistered",
-    async () => {
-      const a = startServiceProcess("svcA", 9093, agent.url, server.wsURL);
-      const b = startServiceProcess("svcB", 9094, agent.url, server.wsURL);
-      await waitForOption(page, `svcA:9093 · pid ${a.pid} — registered`);
-      await waitForOption(page, `svcB:9094 · pid ${b.pid} — registered`);
-      expect(await pickerTexts(page)).toEqual([
-        "auth:9090 — registered",
-        `svcA:9093 · pid ${a.pid} — registered`,
-        `svcB:9094 · pid ${b.pid} — registered`,
-      ]);
-      await pick(page, `svcB:9094 · pid ${b.pid} — registered`);
-      await page.waitForFunction(
-        () => document.querySelector("#current-state")?.textContent === "svcB:9094: registered",
-      );
-      // What a person sees with two services running.
-      await screenshot(page, "inspector-two-services.png");
+  it("shows two service processes as two entries, a restarted one as a new entry beside the old, gone, deregistered", async () => {
+    const a = startServiceProcess("svcA", 9093, agent.url, server.wsURL);
+    const b = startServiceProcess("svcB", 9094, agent.url, server.wsURL);
+    await waitForOption(page, `svcA:9093 · pid ${a.pid} — registered`);
+    await waitForOption(page, `svcB:9094 · pid ${b.pid} — registered`);
+    expect(await pickerTexts(page)).toEqual([
+      "auth:9090 — registered",
+      `svcA:9093 · pid ${a.pid} — registered`,
+      `svcB:9094 · pid ${b.pid} — registered`,
+    ]);
+    await pick(page, `svcB:9094 · pid ${b.pid} — registered`);
+    await page.waitForFunction(
+      () => document.querySelector("#current-state")?.textContent === "svcB:9094: registered",
+    );
+    // What a person sees with two services running.
+    await screenshot(page, "inspector-two-services.png");
 
-      // README's usage: process.exit(0) the moment shutdown() resolves. Its last state still arrives.
-      await pick(page, `svcA:9093 · pid ${a.pid} — registered`);
-      expect(await a.stop()).toBe(0);
-      await waitForOption(page, `svcA:9093 · pid ${a.pid} — deregistered (gone)`);
-      await page.waitForSelector('svg[data-state="deregistered"] g.state.current[data-name="deregistered"]');
-      expect(await page.textContent("#current-state")).toBe("svcA:9093: deregistered (gone)");
-      const status = await page.$$eval("#status tr", (rows) =>
-        Object.fromEntries(
-          rows.map((row) => Array.from(row.querySelectorAll("td")).map((cell) => cell.textContent)),
-        ),
-      );
-      expect(status).toMatchObject({ registered: "false", connected: "false" });
-      expect(await page.$$eval("#log tbody tr td:last-child", (cells) => cells.at(-1)?.textContent)).toBe(
-        "deregistered",
-      );
+    // README's usage: process.exit(0) the moment shutdown() resolves. Its last state still arrives.
+    await pick(page, `svcA:9093 · pid ${a.pid} — registered`);
+    expect(await a.stop()).toBe(0);
+    await waitForOption(page, `svcA:9093 · pid ${a.pid} — deregistered (gone)`);
+    await page.waitForSelector('svg[data-state="deregistered"] g.state.current[data-name="deregistered"]');
+    expect(await page.textContent("#current-state")).toBe("svcA:9093: deregistered (gone)");
+    const status = await page.$$eval("#status tr", (rows) =>
+      Object.fromEntries(
+        rows.map((row) => Array.from(row.querySelectorAll("td")).map((cell) => cell.textContent)),
+      ),
+    );
+    expect(status).toMatchObject({ registered: "false", connected: "false" });
+    expect(await page.$$eval("#log tbody tr td:last-child", (cells) => cells.at(-1)?.textContent)).toBe(
+      "deregistered",
+    );
 
-      const again = startServiceProcess("svcA", 9093, agent.url, server.wsURL);
-      await waitForOption(page, `svcA:9093 · pid ${again.pid} — registered`);
-      expect(await pickerTexts(page)).toEqual([
-        "auth:9090 — registered",
-        `svcA:9093 · pid ${a.pid} — deregistered (gone)`,
-        `svcA:9093 · pid ${again.pid} — registered`,
-        `svcB:9094 · pid ${b.pid} — registered`,
-      ]);
-      // The new process has its own log, from its own start.
-      await pick(page, `svcA:9093 · pid ${again.pid} — registered`);
-      await page.waitForFunction(
-        () => document.querySelector("#current-state")?.textContent === "svcA:9093: registered",
-      );
-      const log = await page.$$eval("#log tbody tr td:last-child", (cells) =>
-        cells.map((cell) => cell.textContent),
-      );
-      expect(log).toEqual(["idle", "connecting", "connected", "registered"]);
-      await screenshot(page, "inspector-restarted.png");
-      expect(problems).toEqual([]);
-    },
-    slowTest,
-  );
+    const again = startServiceProcess("svcA", 9093, agent.url, server.wsURL);
+    await waitForOption(page, `svcA:9093 · pid ${again.pid} — registered`);
+    expect(await pickerTexts(page)).toEqual([
+      "auth:9090 — registered",
+      `svcA:9093 · pid ${a.pid} — deregistered (gone)`,
+      `svcA:9093 · pid ${again.pid} — registered`,
+      `svcB:9094 · pid ${b.pid} — registered`,
+    ]);
+    // The new process has its own log, from its own start.
+    await pick(page, `svcA:9093 · pid ${again.pid} — registered`);
+    await page.waitForFunction(
+      () => document.querySelector("#current-state")?.textContent === "svcA:9093: registered",
+    );
+    const log = await page.$$eval("#log tbody tr td:last-child", (cells) =>
+      cells.map((cell) => cell.textContent),
+    );
+    expect(log).toEqual(["idle", "connecting", "connected", "registered"]);
+    await screenshot(page, "inspector-restarted.png");
+    expect(problems).toEqual([]);
+  });
 
   it("wraps a long error text between words and puts a service's strings on the page as text, never as markup", async () => {
     const markup = '<img src="x" onerror="window.injected = true">';

@@ -202,6 +202,8 @@ export const lifecycleMachine = setup({
                 listening: {
                   on: {
                     "WATCH.ACTIVITY": { target: "listening", reenter: true },
+                    "WATCH.HEARTBEAT": { target: "listening", reenter: true },
+                    "WATCH.CONNECTED": { target: "listening", reenter: true },
                   },
                   after: {
                     livenessTimeout: {
