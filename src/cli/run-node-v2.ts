@@ -29,14 +29,12 @@ const FLAG_OF: Record<string, string> = {
   protocol: "--protocol",
   server_port: "--port",
   managed_port: "--managed-port",
-  methods: "--manifest",
-  method: "--manifest",
-  http_routes: "--manifest",
-  duplicate: "--manifest",
-  gateway: "--manifest",
 };
 
-/** The node fields that come from the manifest: when it could not be loaded, its own problems say why. */
+/**
+ * The node's problems about what the manifest gives (its methods and routes): a loaded manifest
+ * passed the same rules; one that could not be loaded has its own problems listed instead.
+ */
 const FROM_MANIFEST = ["methods", "method", "http_routes", "duplicate", "gateway"];
 
 /** What the file or the flags set, flat; undefined where they say nothing, so the defaults apply. */
