@@ -106,7 +106,6 @@ export const lifecycleMachine = setup({
           type: "parallel",
           invoke: { id: "watch", src: "watch" },
           on: {
-            "WATCH.HEARTBEAT": { actions: "observeEvent" },
             "WATCH.FAILED": {
               target: "disconnected",
               actions: ["recordDisconnect", "reportError"],
@@ -202,7 +201,7 @@ export const lifecycleMachine = setup({
                 listening: {
                   on: {
                     "WATCH.ACTIVITY": { target: "listening", reenter: true },
-                    "WATCH.HEARTBEAT": { target: "listening", reenter: true },
+                    "WATCH.HEARTBEAT": { target: "listening", actions: "observeEvent", reenter: true },
                     "WATCH.CONNECTED": { target: "listening", reenter: true },
                   },
                   after: {
