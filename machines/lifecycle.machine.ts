@@ -19,6 +19,9 @@
  * undone), then reconnects. The reconnect backoff resets only when a register is accepted, so a
  * flapping agent (connected, then EOF) meets a growing backoff instead of a reconnect storm.
  * The way out's budget (types.ts `LifecycleTiming`) bounds every step by what is left of it.
+ * Liveness: every event re-arms the silence timer, and the watch reports bare activity only for
+ * a chunk of bytes that carried no event (a comment, part of a frame), so one chunk costs one step;
+ * heartbeats that arrive in one chunk come as their last one.
  */
 import { and, assign, fromCallback, fromPromise, not, or, setup, stateIn } from "xstate";
 import { backoffDelay } from "./backoff.ts";
@@ -302,9 +305,6 @@ export const lifecycleMachine = setup({
           type: "parallel",
           invoke: { id: "watch", src: "watch" },
           on: {
-            "WATCH.HEARTBEAT": {
-              actions: { type: "observeEvent", params: ({ event }) => ({ event: event.event }) },
-            },
             "WATCH.FAILED": {
               target: "disconnected",
               actions: [
@@ -439,7 +439,17 @@ export const lifecycleMachine = setup({
               initial: "listening",
               states: {
                 listening: {
-                  on: { "WATCH.ACTIVITY": { target: "listening", reenter: true } },
+                  // Bytes without an event, or an event: either proves the stream alive.
+                  on: {
+                    "WATCH.ACTIVITY": { target: "listening", reenter: true },
+                    // A heartbeat is liveness only: never a reason to re-register or disconnect.
+                    "WATCH.HEARTBEAT": {
+                      target: "listening",
+                      reenter: true,
+                      actions: { type: "observeEvent", params: ({ event }) => ({ event: event.event }) },
+                    },
+                    "WATCH.CONNECTED": { target: "listening", reenter: true },
+                  },
                   after: {
                     livenessTimeout: {
                       // In `streamLost` the stream is already gone: nothing left to time out.

@@ -20,22 +20,64 @@ export type OpenStream = (signal: AbortSignal, onActivity: () => void) => AsyncI
 
 type SendBack = (event: LifecycleEvent) => void;
 
-/** Runs one watch attempt, reporting it as WATCH.* events; returns the stop function. */
+/** Two heartbeats as one: the later, with the latest `ready` / `status` either said. */
+function mergeHeartbeats(earlier: ConnectionEvent | undefined, later: ConnectionEvent): ConnectionEvent {
+  if (!earlier) return later;
+  return { ...later, ready: later.ready ?? earlier.ready, status: later.status || earlier.status };
+}
+
+/**
+ * Runs one watch attempt, reporting it as WATCH.* events; returns the stop function. What
+ * arrives in one I/O turn costs the chart one step: heartbeats are merged into the last one,
+ * and bare activity (a chunk of bytes, a comment) is reported only when no event proved it.
+ * A `connected` is never merged (each may mean a restarted agent that must get the replay),
+ * and order is kept: what is pending goes first.
+ */
 function runWatch(open: OpenStream, sendBack: SendBack): () => void {
   const controller = new AbortController();
+  let heartbeat: ConnectionEvent | undefined;
+  let activity = false;
+  let turn: NodeJS.Immediate | undefined;
+  const flush = () => {
+    clearImmediate(turn);
+    turn = undefined;
+    if (heartbeat) sendBack({ type: "WATCH.HEARTBEAT", event: heartbeat });
+    else if (activity) sendBack({ type: "WATCH.ACTIVITY" });
+    heartbeat = undefined;
+    activity = false;
+  };
+  const atEndOfTurn = () => {
+    turn ??= setImmediate(flush);
+  };
+  const onActivity = () => {
+    activity = true;
+    atEndOfTurn();
+  };
   const run = async () => {
-    for await (const event of open(controller.signal, () => sendBack({ type: "WATCH.ACTIVITY" }))) {
-      sendBack({ type: event.type === "connected" ? "WATCH.CONNECTED" : "WATCH.HEARTBEAT", event });
+    for await (const event of open(controller.signal, onActivity)) {
+      if (event.type === "connected") {
+        activity = false; // the event itself proves the stream alive
+        flush();
+        sendBack({ type: "WATCH.CONNECTED", event });
+      } else {
+        heartbeat = mergeHeartbeats(heartbeat, event);
+        atEndOfTurn();
+      }
     }
   };
+  const fail = (error: Error) => {
+    if (controller.signal.aborted) return;
+    flush();
+    sendBack({ type: "WATCH.FAILED", error });
+  };
   run().then(
-    () => sendBack({ type: "WATCH.FAILED", error: new Error("watch stream ended without an error") }),
-    (error: unknown) => {
-      if (controller.signal.aborted) return;
-      sendBack({ type: "WATCH.FAILED", error: failureOf(error) });
-    },
+    () => fail(new Error("watch stream ended without an error")),
+    (error: unknown) => fail(failureOf(error)),
   );
-  return () => controller.abort();
+  return () => {
+    clearImmediate(turn);
+    controller.abort();
+  };
 }
 
 /** The chart's `watch` over `open`: one stream attempt, reported as WATCH.* events, stopped by aborting. */
