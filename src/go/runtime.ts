@@ -4,7 +4,6 @@
  */
 
 import type { RegisterRequest } from "../../machines/types.ts";
-import type { Client } from "../agent/http-client.ts";
 import { JSONHTTPClient } from "../agent/http-client.ts";
 import {
   DefaultAdminBaseURL,
