@@ -69,9 +69,10 @@ export interface Lifecycle<R = RegisterRequest> {
   serverReady(): void;
   /**
    * Stops the watch, drains, waits the drain delay, stops the server, deregisters. Resolves with
-   * the final status; rejects with the recorded error when the deadline passed first.
+   * the final status; rejects with the recorded error when the deadline passed first. Aborting
+   * `signal` stops the wait (rejects with its reason); the way out goes on.
    */
-  shutdown(): Promise<LifecycleStatus>;
+  shutdown(options?: { signal?: AbortSignal }): Promise<LifecycleStatus>;
   status(): LifecycleStatus;
   state(): LifecycleStateName;
 }
@@ -180,7 +181,7 @@ export function createLifecycle(
     serverReady: () => send({ type: "SERVER_READY" }),
     status,
     state: () => status().state,
-    shutdown() {
+    shutdown({ signal } = {}) {
       finished ??= (async () => {
         send({ type: "SHUTDOWN" });
         const output = await toPromise(actor);
@@ -190,9 +191,19 @@ export function createLifecycle(
         if (output.error) throw output.error;
         return status();
       })();
-      return finished;
+      return signal ? untilAborted(finished, signal) : finished;
     },
   };
+}
+
+/** `promise`, or its rejection with `signal.reason` once `signal` aborts first. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 /**

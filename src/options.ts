@@ -14,6 +14,7 @@ import {
   DefaultWatchPath,
 } from "./defaults.ts";
 import { ErrWatchURLRequired } from "./errors.ts";
+import type { Logger } from "./ops/logger.ts";
 
 export type ErrorHandler = (error: Error) => void;
 
@@ -51,6 +52,18 @@ export interface RuntimeOptions {
   log?: (message: string) => void;
   /** Talk to the agent through this client instead of a JSONHTTPClient on baseURL. */
   client?: Client;
+  /**
+   * Serve `/health`, `/ready`, `/info` and `/metrics` on this port (0: any free one) from the
+   * lifecycle's start until its end (README "Operations"). Default: no managed port.
+   */
+  managedPort?: number;
+  /** Interface of the managed port. Default `127.0.0.1` (loopback only). */
+  managedHost?: string;
+  /**
+   * A pino-compatible logger (`info/warn/error/debug(obj, msg)`, `child`): structured records of
+   * every transition that matters, and an unreachable agent summarized instead of one line per attempt.
+   */
+  logger?: Logger;
 }
 
 export interface ResolvedOptions {
@@ -62,6 +75,40 @@ export interface ResolvedOptions {
   timing: LifecycleTiming;
   onError: ErrorHandler;
   log: (message: string) => void;
+  managedPort: number | undefined;
+  managedHost: string;
+  logger: Logger | undefined;
+}
+
+function text(name: string, value: unknown, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== "string") throw new TypeError(`${name} must be a string, got ${typeof value}`);
+  return value.trim();
+}
+
+function callback<F>(name: string, value: F | undefined): F | undefined {
+  if (value !== undefined && typeof value !== "function") {
+    throw new TypeError(`${name} must be a function, got ${typeof value}`);
+  }
+  return value;
+}
+
+function port(name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 65_535) {
+    throw new RangeError(`${name} must be a port number from 0 to 65535, got ${String(value)}`);
+  }
+  return value;
+}
+
+function logger(value: Logger | undefined): Logger | undefined {
+  if (value === undefined) return undefined;
+  for (const method of ["info", "warn", "error", "debug"] as const) {
+    if (typeof value?.[method] !== "function") {
+      throw new TypeError(`logger must be pino-compatible: logger.${method} is not a function`);
+    }
+  }
+  return value;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -87,15 +134,20 @@ export function shutdownBudget(
 }
 
 export function resolveOptions(options: Omit<RuntimeOptions, "client"> = {}): ResolvedOptions {
-  const baseURL = (options.baseURL ?? DefaultAdminBaseURL).trim();
+  const baseURL = text("baseURL", options.baseURL, DefaultAdminBaseURL);
   if (baseURL === "") throw new TypeError("baseURL must not be empty");
-  const watchURL = (options.watchURL ?? `${baseURL.replace(/\/+$/, "")}${DefaultWatchPath}`).trim();
+  const watchURL = text("watchURL", options.watchURL, `${baseURL.replace(/\/+$/, "")}${DefaultWatchPath}`);
   if (watchURL === "") throw new ErrWatchURLRequired();
   const requestTimeout = positive("requestTimeout", options.requestTimeout, DefaultRequestTimeout);
   const shutdownTimeout = positive("shutdownTimeout", options.shutdownTimeout, DefaultShutdownTimeout);
 
-  const gracePeriod = (options.gracePeriod ?? DefaultGracePeriod).trim();
-  const graceMs = parseGoDuration(gracePeriod || DefaultGracePeriod);
+  const gracePeriod = text("gracePeriod", options.gracePeriod, DefaultGracePeriod);
+  let graceMs: number;
+  try {
+    graceMs = parseGoDuration(gracePeriod || DefaultGracePeriod);
+  } catch (error) {
+    throw new RangeError(`gracePeriod: ${(error as Error).message}`, { cause: error });
+  }
   if (graceMs <= 0) throw new RangeError(`gracePeriod must be greater than zero, got "${gracePeriod}"`);
 
   if (requestTimeout >= shutdownTimeout) {
@@ -133,7 +185,10 @@ export function resolveOptions(options: Omit<RuntimeOptions, "client"> = {}): Re
       shutdownTimeout,
       forceTimeout: positive("forceTimeout", options.forceTimeout, DefaultForceTimeout),
     },
-    onError: options.onError ?? (() => {}),
-    log: options.log ?? (() => {}),
+    onError: callback("onError", options.onError) ?? (() => {}),
+    log: callback("log", options.log) ?? (() => {}),
+    managedPort: port("managedPort", options.managedPort),
+    managedHost: text("managedHost", options.managedHost, "127.0.0.1") || "127.0.0.1",
+    logger: logger(options.logger),
   };
 }
