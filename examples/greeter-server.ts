@@ -3,26 +3,14 @@
  * the proto registered) and its gRPC server run by ManagedServer with signal handling on. Shared
  * by examples/grpc-service.ts and the `npm start` demo, so the demo runs the example's own code.
  */
-import { Server, ServerCredentials, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import {
   type LocalRuntimeOptions,
   ManagedServer,
   newServiceLifecycleFromGRPC,
   type ServiceLifecycle,
 } from "../src/index.ts";
+import { greeterGrpcServer } from "./greeter-grpc.ts";
 import { loadGreeterServices } from "./greeter-proto.ts";
-
-type Reply = (error: null, response: object) => void;
-
-const greeter: UntypedServiceImplementation = {
-  SayHello: (call: { request: { name: string } }, reply: Reply) =>
-    reply(null, { message: `hello, ${call.request.name}` }),
-  SayGoodbye: (call: { request: { name: string } }, reply: Reply) =>
-    reply(null, { message: `goodbye, ${call.request.name}` }),
-};
-const health: UntypedServiceImplementation = {
-  Check: (_call: unknown, reply: Reply) => reply(null, { status: "SERVING" }),
-};
 
 export interface GreeterServer {
   lifecycle: ServiceLifecycle;
@@ -49,35 +37,6 @@ export async function newGreeterServer(
     },
     runtime,
   );
-  const server = new Server();
-  server.addService(Greeter.service, greeter);
-  server.addService(Health.service, health);
-
-  let stopped: () => void = () => {};
-  const managed = new ManagedServer({
-    lifecycle,
-    handleSignals: true,
-    log,
-    serve: (_signal, ready) =>
-      new Promise<void>((resolve, reject) => {
-        stopped = resolve;
-        server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (error, bound) => {
-          if (error) return reject(error);
-          log(`grpc server listening on 127.0.0.1:${bound}`);
-          ready();
-        });
-      }),
-    shutdown: (signal) =>
-      new Promise<void>((resolve) => {
-        // Past the deadline, calls still in flight are cut.
-        const force = () => server.forceShutdown();
-        signal.addEventListener("abort", force, { once: true });
-        server.tryShutdown(() => {
-          signal.removeEventListener("abort", force);
-          stopped();
-          resolve();
-        });
-      }),
-  });
+  const managed = new ManagedServer({ lifecycle, handleSignals: true, log, ...greeterGrpcServer(port, log) });
   return { lifecycle, managed };
 }
