@@ -22,10 +22,11 @@ export type Answer = { status: number; body: unknown } | "hang" | "hold";
 export type Responder = (body: Record<string, unknown>) => Answer;
 
 /**
- * What `/watch` does for a new stream: writes its opening frames, answers a status, or holds the
- * request unanswered (no headers, no byte) until `answerHeld("/watch", …)`.
+ * What `/watch` does for a new stream: writes its opening frames (and with `end`, ends the stream
+ * right after them, as a flapping agent does), answers a status, or holds the request unanswered
+ * (no headers, no byte) until `answerHeld("/watch", …)`.
  */
-export type WatchScript = { status: number } | { frames: string[] } | "hold";
+export type WatchScript = { status: number } | { frames: string[]; end?: boolean } | "hold";
 
 export const legacyConnected = "event: connected\ndata: ok\n\n";
 
@@ -52,6 +53,11 @@ export class TestAgent {
   /** Open watch streams right now. */
   get openStreams(): number {
     return this.#streams.size;
+  }
+
+  /** Client connections open right now (watch streams and pooled admin calls). */
+  get openConnections(): number {
+    return this.#sockets.size;
   }
 
   static async start(): Promise<TestAgent> {
@@ -96,6 +102,31 @@ export class TestAgent {
   /** Writes raw SSE text to every open watch stream. */
   send(raw: string): void {
     for (const stream of this.#streams) stream.write(raw);
+  }
+
+  /**
+   * A flood: writes `count` frames (`frame(1)` … `frame(count)`) to every open watch stream,
+   * `perWrite` frames per socket write, waiting for the socket to drain when it pushes back.
+   */
+  async flood(frame: (index: number) => string, count: number, perWrite = 100): Promise<void> {
+    for (let first = 1; first <= count; first += perWrite) {
+      let chunk = "";
+      for (let index = first; index < first + perWrite && index <= count; index += 1) chunk += frame(index);
+      const full = [...this.#streams].filter((stream) => !stream.write(chunk));
+      // A stream the client closes meanwhile never drains: its close ends the wait too.
+      await Promise.all(
+        full.map(
+          (stream) =>
+            new Promise<void>((resolve) => {
+              const done = () => {
+                stream.off("drain", done).off("close", done);
+                resolve();
+              };
+              stream.on("drain", done).on("close", done);
+            }),
+        ),
+      );
+    }
   }
 
   /** Ends every open watch stream cleanly (EOF) while the server stays up. */
@@ -202,6 +233,11 @@ export class TestAgent {
     }
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
     for (const frame of script.frames) res.write(frame);
+    if (script.end) {
+      res.end();
+      this.#changed();
+      return;
+    }
     this.#streams.add(res);
     res.on("close", () => {
       this.#streams.delete(res);
