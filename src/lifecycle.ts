@@ -18,6 +18,9 @@ import {
 import { assertValidRegisterRequest } from "./agent/validate.ts";
 import { openWatchStream } from "./agent/watch-stream.ts";
 import { type InspectOption, inspectorFromEnv } from "./inspector/connect.ts";
+import { attachOps } from "./ops/attach.ts";
+import type { LifecycleEventName, LifecycleListener } from "./ops/events.ts";
+import type { ManagedPortAddress } from "./ops/managed-port.ts";
 import { type ResolvedOptions, type RuntimeOptions, resolveOptions } from "./options.ts";
 import { ApiClient, type Client as V2Client, v2Calls } from "./v2/client.ts";
 import { validateServiceNode } from "./v2/service-node.ts";
@@ -75,6 +78,11 @@ export interface Lifecycle<R = RegisterRequest> {
   shutdown(options?: { signal?: AbortSignal }): Promise<LifecycleStatus>;
   status(): LifecycleStatus;
   state(): LifecycleStateName;
+  /** Typed events (README "Operations"): `registered`, `replayed`, `disconnected`, `draining`, `deregistered`, `error`, `transition`. Returns the unsubscribe function. */
+  on<K extends LifecycleEventName>(name: K, listener: LifecycleListener<K>): () => void;
+  off<K extends LifecycleEventName>(name: K, listener: LifecycleListener<K>): void;
+  /** Where the managed port listens (undefined without `managedPort`); rejects when it could not listen. */
+  managedPort(): Promise<ManagedPortAddress | undefined>;
 }
 
 function safely(handler: (error: Error) => void, log: (message: string) => void) {
@@ -153,14 +161,15 @@ export function createLifecycle(
       serverReady: options.serverReady ?? true,
     },
   });
+  const ops = attachOps(actor, registration, calls, resolved, onError);
   bindLifecycle(actor.system, {
-    calls,
+    calls: ops.calls,
     openStream:
       options.openStream ??
       ((signal, onActivity) =>
         openWatchStream(resolved.watchURL, { signal, onActivity, maxFrameSize: resolved.maxFrameSize })),
     stopServer: options.stopServer,
-    onError,
+    onError: ops.reportError,
     log: resolved.log,
   });
   actor.start();
@@ -181,6 +190,9 @@ export function createLifecycle(
     serverReady: () => send({ type: "SERVER_READY" }),
     status,
     state: () => status().state,
+    on: (name, listener) => ops.events.on(name, listener),
+    off: (name, listener) => ops.events.off(name, listener),
+    managedPort: ops.managedPort,
     shutdown({ signal } = {}) {
       finished ??= (async () => {
         send({ type: "SHUTDOWN" });
@@ -188,6 +200,7 @@ export function createLifecycle(
         // The chart is final, so nothing it sent is still wanted: drop what is queued, do not wait for it.
         await ownClient?.destroy();
         await envInspector?.flush();
+        await ops.close();
         if (output.error) throw output.error;
         return status();
       })();

@@ -64,6 +64,8 @@ function supervise(config: RunConfig): Promise<number> {
     serverReady: false,
     stopServer: stopChild,
     log: (note) => say(`note: ${note}`),
+    // v2's managed_port: run serves /health /ready /info /metrics there for the command.
+    ...(v2 && request.managedPort ? { managedPort: request.managedPort } : {}),
   });
   const stopLogging = config.quiet ? () => {} : logTransitions(lifecycle, say);
 

@@ -103,7 +103,9 @@ export class Agent {
     this.source = new WatchSource(resolved.watchURL, resolved.timing.reconnectInterval, {
       maxFrameSize: resolved.maxFrameSize,
     });
-    this.controller = new Controller<ServiceNode>(client, node, options);
+    // The ServiceOptions' managed_port (0: none) serves /health /ready /info /metrics unless set here.
+    const managedPort = options.managedPort ?? (node.managedPort || undefined);
+    this.controller = new Controller<ServiceNode>(client, node, { ...options, managedPort });
     // The pooled connections to the agent go when the lifecycle ends, so a process can exit.
     if (http) this.controller.finished().finally(() => http.destroy());
     // Errors reach onError once: through start()'s queue (run without serve) or ManagedServer.
