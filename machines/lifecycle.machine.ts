@@ -16,8 +16,9 @@
  * Hostile agents: a `connected` that arrives while a register is in flight never cancels it;
  * it queues one replay, sent when the call settles (at most one in flight, one queued). A stream
  * that ends while a register is in flight waits for its answer in `streamLost` (the call is not
- * undone), then reconnects. The reconnect backoff resets only when a register is accepted, so a
- * flapping agent (connected, then EOF) meets a growing backoff instead of a reconnect storm.
+ * undone), then reconnects. The reconnect backoff resets only when a register is accepted on a
+ * live stream, so a flapping agent (connected, then EOF) meets a growing backoff instead of a
+ * reconnect storm.
  * The way out's budget (types.ts `LifecycleTiming`) bounds every step by what is left of it.
  * Liveness: every event re-arms the silence timer, and the watch reports bare activity only for
  * a chunk of bytes that carried no event (a comment, part of a frame), so one chunk costs one step;
@@ -196,11 +197,15 @@ export const lifecycleMachine = setup({
     recordAgentConnected: assign(({ context }, { event }: { event: ConnectionEvent }) => ({
       status: onAgentConnected(context.status, event, nowISO()),
     })),
-    /** Accepted: the connection proved itself, so both backoffs start again from the fast first retry. */
+    /**
+     * Accepted. On a live stream the connection proved itself, so the reconnect backoff starts again
+     * from the fast first retry; accepted after the stream died (`streamLost`) it proved nothing
+     * about the stream, or a flapping agent would reset the backoff every cycle.
+     */
     recordRegistered: assign(({ context }, { streamUp }: { streamUp: boolean }) => ({
       status: onRegistered(context.status, context.registration, streamUp),
       registerFailures: 0,
-      reconnectFailures: 0,
+      reconnectFailures: streamUp ? 0 : context.reconnectFailures,
     })),
     /** A window of the way out closed on a step still running: cut it, say so, go on. */
     recordStepCut: assign(({ context }, { step, windowMs }: { step: string; windowMs: number }) => {
