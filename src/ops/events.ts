@@ -37,7 +37,7 @@ export interface LifecycleEventMap {
   draining: { status: LifecycleStatusOf; gracePeriod: string };
   /** Final: `error` is what the way out recorded (the deadline's, a cut step's), null when clean. */
   deregistered: { status: LifecycleStatusOf; error: Error | null };
-  /** Every error the lifecycle records, as `onError` gets it. */
+  /** Every error the lifecycle records, as `onError` gets it; `state`: the one it was recorded in (before the step it causes). */
   error: { error: Error; kind: ErrorKind; state: LifecycleStateName };
 }
 
