@@ -14,7 +14,6 @@ import {
   DefaultWatchPath,
 } from "./defaults.ts";
 import { ErrWatchURLRequired } from "./errors.ts";
-import type { Logger } from "./ops/logger.ts";
 
 export type ErrorHandler = (error: Error) => void;
 
@@ -59,11 +58,6 @@ export interface RuntimeOptions {
   managedPort?: number;
   /** Interface of the managed port. Default `127.0.0.1` (loopback only). */
   managedHost?: string;
-  /**
-   * A pino-compatible logger (`info/warn/error/debug(obj, msg)`, `child`): structured records of
-   * every transition that matters, and an unreachable agent summarized instead of one line per attempt.
-   */
-  logger?: Logger;
 }
 
 export interface ResolvedOptions {
@@ -77,7 +71,6 @@ export interface ResolvedOptions {
   log: (message: string) => void;
   managedPort: number | undefined;
   managedHost: string;
-  logger: Logger | undefined;
 }
 
 function text(name: string, value: unknown, fallback: string): string {
@@ -97,16 +90,6 @@ function port(name: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 65_535) {
     throw new RangeError(`${name} must be a port number from 0 to 65535, got ${String(value)}`);
-  }
-  return value;
-}
-
-function logger(value: Logger | undefined): Logger | undefined {
-  if (value === undefined) return undefined;
-  for (const method of ["info", "warn", "error", "debug"] as const) {
-    if (typeof value?.[method] !== "function") {
-      throw new TypeError(`logger must be pino-compatible: logger.${method} is not a function`);
-    }
   }
   return value;
 }
@@ -189,6 +172,5 @@ export function resolveOptions(options: Omit<RuntimeOptions, "client"> = {}): Re
     log: callback("log", options.log) ?? (() => {}),
     managedPort: port("managedPort", options.managedPort),
     managedHost: text("managedHost", options.managedHost, "127.0.0.1") || "127.0.0.1",
-    logger: logger(options.logger),
   };
 }

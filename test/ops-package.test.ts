@@ -26,7 +26,6 @@ const badOptions: [keyof RuntimeOptions, unknown][] = [
   ["managedPort", 70_000],
   ["managedPort", "9000"],
   ["managedHost", 127],
-  ["logger", { info: () => {} }],
 ];
 
 describe("option errors", () => {
