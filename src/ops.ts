@@ -24,5 +24,4 @@ export {
   ManagedPaths,
   managedFastifyPlugin,
 } from "./ops/handler.ts";
-export type { LogFn, Logger } from "./ops/logger.ts";
 export { type ManagedPortAddress, ManagedPortError } from "./ops/managed-port.ts";
