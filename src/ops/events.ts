@@ -99,11 +99,13 @@ export function emitChartEvents(
     if (snapshot === previous) return;
     previous = snapshot;
     const to = lifecycleStateName(snapshot.value);
-    const status = { ...snapshot.context.status, state: to };
-    const event = inspection.event.type;
-    const step: TransitionInfo = { from, event, to, status, instance, at: performance.now() };
     const before = from;
     from = to;
+    // A step that stays in its leaf (a heartbeat, a byte) costs nothing unless someone listens.
+    if (before === to && !transitionChannel.hasSubscribers && !events.has("transition")) return;
+    const status = { ...snapshot.context.status, state: to };
+    const event = inspection.event.type;
+    const step: TransitionInfo = { from: before, event, to, status, instance, at: performance.now() };
     if (event === "WATCH.CONNECTED" && before !== to) connectedAt = step.at;
     if (transitionChannel.hasSubscribers) transitionChannel.publish(step);
     events.emit("transition", step);
