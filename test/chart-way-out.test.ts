@@ -38,6 +38,16 @@ describe("chart: backoff windows", () => {
     expect(h.expire("reconnectDelay", "lifecycle.running.disconnected")).toBe(99);
   });
 
+  it("keeps the reconnect backoff growing when the register is accepted only after the stream died", async () => {
+    const h = await chartHarness().registered();
+    h.emit({ type: "WATCH.FAILED", error: new Error("eof") });
+    h.expire("reconnectDelay", "lifecycle.running.disconnected");
+    h.agentConnected();
+    h.emit({ type: "WATCH.FAILED", error: new Error("eof") });
+    await h.resolve("register");
+    expect(h.expire("reconnectDelay", "lifecycle.running.disconnected")).toBe(149);
+  });
+
   it("waits at most 100 ms before the first register retry", async () => {
     const h = chartHarness();
     h.send({ type: "START" });

@@ -148,7 +148,8 @@ export class LifecycleProperties {
       this.#lastAnswer = { sentAt: this.#lastRegisterSentAt, accepted };
       if (accepted) {
         this.#acceptedRegisters += 1;
-        this.#reconnectFailures = 0;
+        // Only a register accepted on a live stream proves the connection: then reconnects start over.
+        if (this.#lastStreamFailureAt < this.#lastRegisterSentAt) this.#reconnectFailures = 0;
         this.#registerFailures = 0;
       } else {
         this.#refusedRegisters += 1;
@@ -222,9 +223,9 @@ export class LifecycleProperties {
     };
     const failures = waits[key];
     if (failures !== undefined && o.fired) {
-      // A reconnect after a register accepted on a lost stream is a first wait again: the reset came between.
-      const window = backoffWindow(Math.max(1, failures), this.#timing.reconnectInterval);
-      if (!(o.fired.delay >= 0 && o.fired.delay <= window)) {
+      const window = backoffWindow(failures, this.#timing.reconnectInterval);
+      if (failures < 1) yield `${key} fired with no failure behind it`;
+      else if (!(o.fired.delay >= 0 && o.fired.delay <= window)) {
         yield `${key} waited ${o.fired.delay} ms after ${failures} consecutive failures, window is [0, ${window}] ms`;
       }
     }
