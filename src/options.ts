@@ -14,6 +14,7 @@ import {
   DefaultWatchPath,
 } from "./defaults.ts";
 import { ErrWatchURLRequired } from "./errors.ts";
+import type { Logger } from "./ops/log.ts";
 
 export type ErrorHandler = (error: Error) => void;
 
@@ -58,6 +59,12 @@ export interface RuntimeOptions {
   managedPort?: number;
   /** Interface of the managed port. Default `127.0.0.1` (loopback only). */
   managedHost?: string;
+  /**
+   * A pino-compatible logger (`info/warn/error/debug(fields, message)`, `child`): a record per
+   * registration, drain and deregister, and an unreachable agent summarized at a growing interval
+   * instead of a line per attempt (README "Operations"). Default: no log.
+   */
+  logger?: Logger;
 }
 
 export interface ResolvedOptions {
@@ -71,6 +78,7 @@ export interface ResolvedOptions {
   log: (message: string) => void;
   managedPort: number | undefined;
   managedHost: string;
+  logger: Logger | undefined;
 }
 
 function text(name: string, value: unknown, fallback: string): string {
@@ -92,6 +100,22 @@ function port(name: string, value: unknown): number | undefined {
     throw new RangeError(`${name} must be a port number from 0 to 65535, got ${String(value)}`);
   }
   return value;
+}
+
+function logger(value: unknown): Logger | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "object" || value === null) {
+    throw new TypeError(
+      `logger must be a pino-compatible logger object, got ${value === null ? "null" : typeof value}`,
+    );
+  }
+  for (const method of ["info", "warn", "error", "debug"] as const) {
+    const fn = (value as Record<string, unknown>)[method];
+    if (typeof fn !== "function") {
+      throw new TypeError(`logger must be pino-compatible: logger.${method} is ${typeof fn}, not a function`);
+    }
+  }
+  return value as Logger;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -172,5 +196,6 @@ export function resolveOptions(options: Omit<RuntimeOptions, "client"> = {}): Re
     log: callback("log", options.log) ?? (() => {}),
     managedPort: port("managedPort", options.managedPort),
     managedHost: text("managedHost", options.managedHost, "127.0.0.1") || "127.0.0.1",
+    logger: logger(options.logger),
   };
 }

@@ -11,6 +11,7 @@ import type { AgentCalls, AgentRegistration } from "../agent/registration.ts";
 import type { ResolvedOptions } from "../options.ts";
 import { traceCalls } from "./channels.ts";
 import { emitChartEvents, LifecycleEvents } from "./events.ts";
+import { attachStructuredLog, type LogClock } from "./log.ts";
 import type { ManagedPortAddress, ManagedPortServer } from "./managed-port.ts";
 
 export interface AttachedOps {
@@ -35,6 +36,23 @@ export function attachOps(
   const events = new LifecycleEvents(resolved.log);
   emitChartEvents(actor, registration.instance, events);
   const view = { actor, registration, on: events.on.bind(events) };
+  const stateNow = () => lifecycleStateName(actor.getSnapshot().value);
+  // On the chart's own clock, so a SimulatedClock drives the summaries too.
+  const log =
+    resolved.logger &&
+    attachStructuredLog(events, resolved.logger, actor.clock as LogClock, {
+      instance: registration.instance,
+      agent: resolved.baseURL,
+    });
+  // `fromAgent`: one of the chart's agent calls or its watch, which the log summarizes while they keep failing.
+  const report = (error: Error, fromAgent: boolean) => {
+    onError(error);
+    const state = stateNow();
+    const kind = errorKindOf(error);
+    events.emit("error", { error, kind, state });
+    if (fromAgent) log?.error(error, kind, state);
+    else log?.fault(error, state);
+  };
 
   let server: Promise<ManagedPortServer> | undefined;
   if (resolved.managedPort !== undefined) {
@@ -44,18 +62,14 @@ export function attachOps(
     );
     server.then(
       ({ url }) => resolved.log(`managed port listening on ${url} (/health /ready /info /metrics)`),
-      (error: Error) => ops.reportError(error),
+      (error: Error) => report(error, false),
     );
   }
 
   const ops: AttachedOps = {
     events,
     calls: traceCalls(calls),
-    reportError(error) {
-      onError(error);
-      const state = lifecycleStateName(actor.getSnapshot().value);
-      events.emit("error", { error, kind: errorKindOf(error), state });
-    },
+    reportError: (error) => report(error, true),
     managedPort: async () => (server ? await server : undefined),
     async close() {
       closing ??= server?.then(
@@ -66,6 +80,12 @@ export function attachOps(
     },
   };
   let closing: Promise<void> | undefined;
-  if (server) actor.subscribe({ complete: () => void ops.close(), error: () => void ops.close() });
+  if (server || log) {
+    const end = () => {
+      log?.close();
+      void ops.close();
+    };
+    actor.subscribe({ complete: end, error: end });
+  }
   return ops;
 }
