@@ -29,3 +29,25 @@ export function onTerminationSignals(
     for (const signal of TerminationSignals) process.off(signal, handler);
   };
 }
+
+/** The process events of an error nothing caught. */
+export const FatalEvents = ["uncaughtException", "unhandledRejection"] as const;
+
+/**
+ * Takes over `uncaughtException` / `unhandledRejection` (Node would print and exit at once, with
+ * the instance still registered): `onFatal` gets each, with its origin. Returns the function that
+ * removes the handlers.
+ */
+export function onFatalErrors(
+  onFatal: (error: Error, origin: (typeof FatalEvents)[number]) => void,
+): () => void {
+  const handlers = FatalEvents.map((origin) => {
+    const handler = (thrown: unknown) =>
+      onFatal(thrown instanceof Error ? thrown : new Error(String(thrown)), origin);
+    process.on(origin, handler);
+    return () => process.off(origin, handler);
+  });
+  return () => {
+    for (const remove of handlers) remove();
+  };
+}

@@ -15,7 +15,7 @@ import {
 } from "../defaults.ts";
 import { type LifecycleRunError, ShutdownTimeoutError } from "../errors.ts";
 import { waitForPort } from "../port-probe.ts";
-import { onTerminationSignals } from "../signals.ts";
+import { onFatalErrors, onTerminationSignals } from "../signals.ts";
 import { LifecycleFinishedError } from "./controller.ts";
 import type { ServiceLifecycle } from "./service-lifecycle.ts";
 
@@ -42,6 +42,12 @@ export interface ManagedServerOptions {
   shutdown?: ShutdownFunc;
   /** First SIGTERM/SIGINT starts the graceful exit, a second forces exit code 1. Default false. */
   handleSignals?: boolean;
+  /**
+   * On `uncaughtException` / `unhandledRejection`: log the error (to the lifecycle's `logger`, else
+   * stderr), take the way out (drain, deregister, bounded by the shutdown deadline), exit code 1.
+   * Default: `handleSignals`.
+   */
+  exitOnFatal?: boolean;
   /** Host the readiness probe connects to. Default 127.0.0.1. */
   readinessHost?: string;
   /** The lifecycle's async errors while running (watch, register replay). */
@@ -170,6 +176,15 @@ export class ManagedServer {
           },
         )
       : () => {};
+    let fatal: Error | undefined;
+    const uninstallFatal =
+      (this.options.exitOnFatal ?? this.options.handleSignals)
+        ? onFatalErrors((error, origin) => {
+            reportFatal(lifecycle, origin, error);
+            fatal ??= error;
+            requestExit(`${origin}: ${error.message}`);
+          })
+        : () => {};
     const onAbort = () => requestExit("abort signal");
     signal?.addEventListener("abort", onAbort, { once: true });
 
@@ -208,7 +223,12 @@ export class ManagedServer {
       await stopping?.catch(() => {});
     }
     uninstall();
+    uninstallFatal();
     signal?.removeEventListener("abort", onAbort);
+    if (fatal) {
+      log(`exiting with code 1 after ${fatal.message}`);
+      process.exit(1);
+    }
 
     if (serveError !== undefined) throw fail(ManagedServerStageServe, serveError);
     if (shutdownError !== undefined) throw fail(ManagedServerStageShutdown, shutdownError);
@@ -222,6 +242,14 @@ export class ManagedServer {
     }
     log("exited cleanly");
   }
+}
+
+/** A fatal error, with its stack: Node prints none once its handler is ours. */
+function reportFatal(lifecycle: ServiceLifecycle, origin: string, error: Error): void {
+  const logger = lifecycle.runtime.controller.lifecycle.options.logger;
+  const text = `${origin}: ${error.stack ?? error.message}`;
+  if (logger) logger.error({ event: "fatal", origin, error: error.message, stack: error.stack }, text);
+  else process.stderr.write(`${text}\n`);
 }
 
 export function newManagedServer(options: ManagedServerOptions): ManagedServer {
