@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** `sidecar-lifecycle <command>`: the dispatcher. Each subcommand lives in its own module. */
+import { createRequire } from "node:module";
 import type { CommandModule } from "./command.ts";
 
 interface CommandEntry {
@@ -31,12 +32,21 @@ function help(): string {
     "Commands:",
     ...lines,
     "",
-    "Run `sidecar-lifecycle <command> --help` for a command's options.",
+    "Run `sidecar-lifecycle <command> --help` for a command's options;",
+    "`sidecar-lifecycle --version` prints the package's version.",
   ].join("\n");
 }
 
 async function dispatch(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === "--version" || name === "-v") {
+    // The package's own manifest, found by its name from wherever it runs (src/ or dist/).
+    const { version } = createRequire(import.meta.url)("sidecar-lifecycle/package.json") as {
+      version: string;
+    };
+    process.stdout.write(`sidecar-lifecycle ${version}\n`);
+    return 0;
+  }
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     process.stdout.write(`${help()}\n`);
     return name === undefined ? 2 : 0;

@@ -6,9 +6,12 @@
  */
 import { v1Registration, v2Registration } from "../agent/registration.ts";
 import { createLifecycle, isServiceNode } from "../lifecycle.ts";
+import { seconds, summaryMark } from "../ops/log.ts";
 import { waitForPort } from "../port-probe.ts";
+import { onFatalErrors } from "../signals.ts";
 import { Child } from "./child.ts";
-import { clockStamp, parseCommandArgs } from "./command.ts";
+import { createCliLogger } from "./cli-logger.ts";
+import { parseCommandArgs } from "./command.ts";
 import { parseRunArgs, RUN_HELP, type RunConfig } from "./run-options.ts";
 import { logTransitions } from "./transition-log.ts";
 
@@ -33,9 +36,14 @@ function supervise(config: RunConfig): Promise<number> {
   const v2 = isServiceNode(request);
   const { serviceName, instance, servicePort: port } = v2 ? v2Registration(request) : v1Registration(request);
   // Every line names the instance (v1 `api:8080`, v2 `10001/0193…`): several runs may share a log.
-  const prefix = `[sidecar-lifecycle ${instance}]`;
-  const warn = (line: string) => process.stderr.write(`${prefix} ${clockStamp()}  ${line}\n`);
-  const say = config.quiet ? () => {} : warn;
+  const logger = createCliLogger({
+    format: config.logFormat,
+    prefix: `[sidecar-lifecycle ${instance}]`,
+    level: config.quiet ? "warn" : "info",
+  });
+  const own = logger.child({ instance, agent: config.baseURL });
+  const warn = (line: string) => own.warn({ event: "run" }, line);
+  const say = (line: string) => own.info({ event: "run" }, line);
   const child = new Child(config.command, config.args);
   const label = `${config.command} (pid ${child.pid ?? "?"})`;
   const as = v2 ? `${serviceName} instance ${instance} (contract v2)` : `${instance} (contract v1)`;
@@ -64,27 +72,38 @@ function supervise(config: RunConfig): Promise<number> {
     serverReady: false,
     stopServer: stopChild,
     log: (note) => say(`note: ${note}`),
+    // An unreachable agent: one line when it goes, growing summaries, one when it is back.
+    logger,
     // v2's managed_port: run serves /health /ready /info /metrics there for the command.
     ...(v2 && request.managedPort ? { managedPort: request.managedPort } : {}),
   });
-  const stopLogging = config.quiet ? () => {} : logTransitions(lifecycle, say);
+  const stopLogging = config.quiet
+    ? () => {}
+    : logTransitions(lifecycle, (line, step) => own.info({ event: "transition", ...step }, line), {
+        skipReconnectLoop: true,
+      });
 
   const probe = new AbortController();
   lifecycle.start();
-  waitForPort(port, probe.signal).then(
-    () => {
-      say(`${label} accepts connections on port ${port}`);
-      lifecycle.serverReady();
-    },
-    () => {},
-  );
+  const stopWaitNotes = noteClosedPort(port, say);
+  waitForPort(port, probe.signal)
+    .then(
+      () => {
+        say(`${label} accepts connections on port ${port}`);
+        lifecycle.serverReady();
+      },
+      () => {},
+    )
+    .finally(stopWaitNotes);
 
   return new Promise<number>((resolve) => {
     let stopping = false;
+    let fatal = false;
     const done = (code: number) => {
       for (const name of EXIT_SIGNALS) process.off(name, onSignal);
+      stopFatal();
       stopLogging();
-      resolve(code);
+      resolve(fatal ? 1 : code);
     };
     const finish = async () => {
       probe.abort();
@@ -121,6 +140,18 @@ function supervise(config: RunConfig): Promise<number> {
       void finish();
     }
     for (const name of EXIT_SIGNALS) process.on(name, onSignal);
+    // A fault of run's own: the command is still bound to the agent, so the way out first, then exit 1.
+    const stopFatal = onFatalErrors((error, origin) => {
+      own.error(
+        { event: "fatal", origin, error: error.message, stack: error.stack },
+        `${origin}: ${error.stack}`,
+      );
+      fatal = true;
+      if (stopping) return;
+      stopping = true;
+      warn(`${origin}: draining before ${label} is stopped, then exit code 1`);
+      void finish();
+    });
     child.exited.then((exit) => {
       if (stopping) return;
       stopping = true;
@@ -129,4 +160,20 @@ function supervise(config: RunConfig): Promise<number> {
       void finish();
     });
   });
+}
+
+/** While the port stays closed: "port 8080 still closed after 10 s", then 30 s, 60 s, every 60 s. Returns the stop. */
+function noteClosedPort(port: number, say: (line: string) => void): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const schedule = (n: number, after: number) => {
+    timer = setTimeout(() => {
+      say(
+        `port ${port} still closed after ${seconds(summaryMark(n))} s; registering once it accepts connections`,
+      );
+      schedule(n + 1, summaryMark(n + 1) - summaryMark(n));
+    }, after);
+    timer.unref();
+  };
+  schedule(0, summaryMark(0));
+  return () => clearTimeout(timer);
 }

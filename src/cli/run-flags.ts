@@ -38,6 +38,7 @@ export const RUN_OPTIONS = {
   "shutdown-timeout": { type: "string", default: String(DefaultShutdownTimeout) },
   "request-timeout": { type: "string", default: String(DefaultRequestTimeout) },
   quiet: { type: "boolean", default: false },
+  "log-format": { type: "string", default: "text" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 

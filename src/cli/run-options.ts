@@ -9,6 +9,7 @@ import type { RegisterRequest } from "../../machines/types.ts";
 import { DefaultAdminBaseURL, DefaultRequestTimeout, DefaultShutdownTimeout } from "../defaults.ts";
 import { resolveOptions } from "../options.ts";
 import type { ServiceNode } from "../v2/types.ts";
+import { LOG_FORMATS, type LogFormat } from "./cli-logger.ts";
 import { asUsageError, integerFlag, UsageError } from "./command.ts";
 import { contractProblems, RUN_OPTIONS, type RunValues } from "./run-flags.ts";
 import { runNodeV2 } from "./run-node-v2.ts";
@@ -68,7 +69,11 @@ Lifecycle:
                           its end), the drain step the rest (see README)
   --request-timeout <ms>  timeout of each register / drain / deregister call [${DefaultRequestTimeout}];
                           below --shutdown-timeout
-  --quiet                 print only errors, not each state transition
+  --quiet                 print only warnings and errors, not each state transition
+  --log-format <f>        text: one line each; json: one JSON object per line (level, time, msg,
+                          event, state, instance, agent, kind, attempts...) [text]. Either way an
+                          unreachable agent is one line, a summary 10 s, 30 s and 60 s into the
+                          outage then every 60 s, and one line when it is back
   -h, --help              show this help
 
 Exit codes: the command's; 2 bad flags, file, manifest or registration (nothing started); 127
@@ -93,6 +98,7 @@ export interface RunConfig {
   shutdownTimeout: number;
   requestTimeout: number;
   quiet: boolean;
+  logFormat: LogFormat;
 }
 
 /** Which flag sets each lifecycle option, so a budget that cannot fit names what to change. */
@@ -177,6 +183,10 @@ export async function parseRunArgs(
     ? await runNodeV2(values, command, readFile, problems)
     : runRequestV1(values, command, readFile, problems);
   const lifecycle = lifecycleProblems(values, problems);
+  const logFormat = values["log-format"] as LogFormat;
+  if (!LOG_FORMATS.includes(logFormat)) {
+    problems.push(`--log-format must be ${LOG_FORMATS.join(" or ")}, got "${values["log-format"]}"`);
+  }
   if (problems.length > 0) throw new UsageError(problems);
   return {
     help: false,
@@ -189,5 +199,6 @@ export async function parseRunArgs(
     shutdownTimeout: lifecycle.shutdownTimeout,
     requestTimeout: lifecycle.requestTimeout,
     quiet: values.quiet,
+    logFormat,
   };
 }

@@ -31,13 +31,20 @@ function detail(to: LifecycleStateName, status: LifecycleStatus): string {
   }
 }
 
-/** Subscribes to the lifecycle's actor and writes `from → to (detail)`; returns the unsubscribe function. */
+/**
+ * Subscribes to the lifecycle's actor and writes `from → to (detail)`; returns the unsubscribe
+ * function. `skipReconnectLoop` leaves the loop (into `disconnected`, back to `connecting`) to the
+ * lifecycle's structured log, which summarizes an outage instead of two lines per attempt.
+ */
 export function logTransitions(
   lifecycle: Pick<Lifecycle, "actor">,
-  write: (line: string) => void,
+  write: (line: string, step: { from: LifecycleStateName; state: LifecycleStateName }) => void,
+  { skipReconnectLoop = false } = {},
 ): () => void {
   return onStateChange(lifecycle.actor, (state, status, previous) => {
+    const loop = state === "disconnected" || (previous === "disconnected" && state === "connecting");
+    if (skipReconnectLoop && loop) return;
     const text = detail(state, status);
-    write(`${previous} → ${state}${text ? `  (${text})` : ""}`);
+    write(`${previous} → ${state}${text ? `  (${text})` : ""}`, { from: previous, state });
   });
 }

@@ -40,10 +40,16 @@ export function attachOps(
   // On the chart's own clock, so a SimulatedClock drives the summaries too.
   const log =
     resolved.logger &&
-    attachStructuredLog(events, resolved.logger, actor.clock as LogClock, {
-      instance: registration.instance,
-      agent: resolved.baseURL,
-    });
+    attachStructuredLog(
+      events,
+      resolved.logger,
+      actor.clock as LogClock,
+      {
+        instance: registration.instance,
+        agent: resolved.baseURL,
+      },
+      stateNow,
+    );
   // `fromAgent`: one of the chart's agent calls or its watch, which the log summarizes while they keep failing.
   const report = (error: Error, fromAgent: boolean) => {
     onError(error);

@@ -69,7 +69,8 @@ export interface StructuredLog {
 }
 
 /**
- * Feeds `logger` (bound to `instance` and `agent` through `child` when it has one) from `events`.
+ * Feeds `logger` (bound to `instance` and `agent` through `child` when it has one) from `events`;
+ * `stateNow` gives the leaf state for the summaries, which no step triggers.
  * Summary timers are unref'd: the log never keeps a process alive.
  */
 export function attachStructuredLog(
@@ -77,6 +78,7 @@ export function attachStructuredLog(
   parent: Logger,
   clock: LogClock,
   bindings: { instance: string; agent: string },
+  stateNow: () => LifecycleStateName,
 ): StructuredLog {
   const logger = parent.child ? parent.child(bindings) : withFields(parent, bindings);
   const now = clock.now ? () => (clock.now as () => number)() : () => performance.now();
@@ -85,10 +87,10 @@ export function attachStructuredLog(
   const summarize = () => {
     if (!outage) return;
     const { since, attempts, kind, lastError, wayOut } = outage;
-    const downMs = now() - since;
+    const downMs = Math.round(now() - since);
     const what = wayOut ? "agent calls of the way out failing" : "agent unreachable";
     logger.warn(
-      { event: "unreachable", kind, error: lastError, attempts, downMs },
+      { event: "unreachable", state: stateNow(), kind, error: lastError, attempts, downMs },
       `${what} for ${seconds(downMs)} s, ${attempts} attempt${attempts === 1 ? "" : "s"}, last error: ${lastError}`,
     );
     outage.summaries += 1;
@@ -103,7 +105,7 @@ export function attachStructuredLog(
   const end = (): (Omit<Outage, "timer" | "summaries"> & { downMs: number }) | undefined => {
     if (!outage) return undefined;
     clock.clearTimeout(outage.timer);
-    const ended = { ...outage, downMs: now() - outage.since };
+    const ended = { ...outage, downMs: Math.round(now() - outage.since) };
     outage = undefined;
     return ended;
   };
