@@ -78,7 +78,7 @@ Lifecycle:
 
 Exit codes: the command's; 2 bad flags, file, manifest or registration (nothing started); 127
 command not found; 1 forced by a second signal (the command is killed; one deregister is still
-tried, for 500 ms).
+tried, for 500 ms), or a fault of run's own (after the way out).
 
 Examples:
   sidecar-lifecycle run --name api --port 8080 --method /health --grace-period 5s -- node server.js
