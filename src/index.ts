@@ -110,6 +110,7 @@ export {
   type LifecycleStatus,
   onStateChange,
 } from "./lifecycle.ts";
+export type { LogFn, Logger } from "./ops/log.ts";
 export type { ErrorHandler, RuntimeOptions } from "./options.ts";
 export { freePort, waitForPort } from "./port-probe.ts";
 export { onTerminationSignals, TerminationSignals } from "./signals.ts";

@@ -24,4 +24,5 @@ export {
   ManagedPaths,
   managedFastifyPlugin,
 } from "./ops/handler.ts";
+export type { LogFn, Logger } from "./ops/log.ts";
 export { type ManagedPortAddress, ManagedPortError } from "./ops/managed-port.ts";
