@@ -62,14 +62,17 @@ describe("JSONHTTPClient wire format", () => {
 });
 
 describe("JSONHTTPClient answers", () => {
-  it("accepts a plain 200 and a 200 envelope with success:true", async () => {
+  it("accepts a plain 200 and a 200 envelope with success:true, resolving with the agent's payload", async () => {
     agent.respond["/register"] = () => ({
       status: 200,
       body: { instance_id: "auth-1", state: "Registered" },
     });
-    await expect(client.register(authRequest())).resolves.toBeUndefined();
+    await expect(client.register(authRequest())).resolves.toEqual({
+      instance_id: "auth-1",
+      state: "Registered",
+    });
     agent.respond["/register"] = () => ({ status: 200, body: envelope(true, "OK", "registered") });
-    await expect(client.register(authRequest())).resolves.toBeUndefined();
+    await expect(client.register(authRequest())).resolves.toEqual({});
   });
 
   it("fails a 200 envelope with success:false, carrying its code and message", async () => {
@@ -276,13 +279,13 @@ describe("a 2xx that is not the agent's JSON (a proxy's page, an empty body)", (
 
   it("reads the JSON object whatever the content type says: parameters, or Go's text/plain for an unset header", async () => {
     const charset = await clientOfRaw(200, { "content-type": "application/json; charset=utf-8" }, "{}");
-    await expect(charset.register(authRequest())).resolves.toBeUndefined();
+    await expect(charset.register(authRequest())).resolves.toEqual({});
     const sniffed = await clientOfRaw(
       200,
       { "content-type": "text/plain; charset=utf-8" },
       '{"state":"Registered"}',
     );
-    await expect(sniffed.register(authRequest())).resolves.toBeUndefined();
+    await expect(sniffed.register(authRequest())).resolves.toEqual({ state: "Registered" });
   });
 
   it("counts as a failed register (register_replay) and a failed deregister (sidecar_api), never as not-found", async () => {

@@ -68,6 +68,28 @@ describe("diagnostics channels", () => {
   });
 });
 
+describe("the agent's answer on the tracing channel", () => {
+  it("carries the register answer's payload (the envelope's data) as the asyncEnd result", async () => {
+    const results: unknown[] = [];
+    subscribe("tracing:sidecar-lifecycle:register:asyncEnd", (message) => {
+      results.push((message as { result?: unknown }).result);
+    });
+    h.agent.respond["/register"] = () => ({
+      status: 200,
+      body: {
+        success: true,
+        code: "register_ok",
+        message: "ok",
+        data: { instance_id: "auth-1", state: "Registered" },
+      },
+    });
+    const lifecycle = h.start(quiet);
+    await waitForStatus(lifecycle, (s) => s.registered, "registered");
+    await within(lifecycle.shutdown(), "shutdown");
+    expect(results).toEqual([{ instance_id: "auth-1", state: "Registered" }]);
+  });
+});
+
 describe("typed events", () => {
   it("emits registered, disconnected, replayed, draining, deregistered and error with their payloads", async () => {
     const got: string[] = [];

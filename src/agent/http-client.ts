@@ -14,11 +14,11 @@ import {
   SidecarAPIError,
 } from "../errors.ts";
 
-/** What the lifecycle needs from the agent (Go `Client`). */
+/** What the lifecycle needs from the agent (Go `Client`); each call may resolve with the agent's answer payload. */
 export interface Client {
-  register(request: RegisterRequest, signal?: AbortSignal): Promise<void>;
-  drain(request: DrainRequest, signal?: AbortSignal): Promise<void>;
-  deregister(request: DeregisterRequest, signal?: AbortSignal): Promise<void>;
+  register(request: RegisterRequest, signal?: AbortSignal): Promise<unknown>;
+  drain(request: DrainRequest, signal?: AbortSignal): Promise<unknown>;
+  deregister(request: DeregisterRequest, signal?: AbortSignal): Promise<unknown>;
 }
 
 /** Agent answers are small; a larger body is cut off rather than buffered without bound. */
@@ -178,19 +178,20 @@ export class HttpClient {
 
 /** The v1 contract's calls (Go v0.0.8 `JSONHTTPClient`): flat register body, drain and deregister by name + port. */
 export class JSONHTTPClient extends HttpClient implements Client {
-  async register(request: RegisterRequest, signal?: AbortSignal): Promise<void> {
-    await this.postJSON("register", toWireRegister(request), signal);
+  /** Resolves with the agent's answer payload (the envelope's `data`, or the plain JSON). */
+  register(request: RegisterRequest, signal?: AbortSignal): Promise<unknown> {
+    return this.postJSON("register", toWireRegister(request), signal);
   }
 
-  async drain(request: DrainRequest, signal?: AbortSignal): Promise<void> {
-    await this.postJSON(
+  drain(request: DrainRequest, signal?: AbortSignal): Promise<unknown> {
+    return this.postJSON(
       "drain",
       { name: request.name, port: request.port, grace_period: request.gracePeriod },
       signal,
     );
   }
 
-  async deregister(request: DeregisterRequest, signal?: AbortSignal): Promise<void> {
-    await this.postJSON("deregister", { name: request.name, port: request.port }, signal);
+  deregister(request: DeregisterRequest, signal?: AbortSignal): Promise<unknown> {
+    return this.postJSON("deregister", { name: request.name, port: request.port }, signal);
   }
 }

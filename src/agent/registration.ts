@@ -40,11 +40,11 @@ export function v2Registration(node: ServiceNode): V2Registration {
   };
 }
 
-/** What the chart's register / drain / deregister actors need from the agent, for either contract. */
+/** What the chart's register / drain / deregister actors need from the agent, for either contract; each resolves with the agent's answer. */
 export interface AgentCalls {
-  register(registration: Registration, signal: AbortSignal): Promise<void>;
-  drain(registration: Registration, gracePeriod: string, signal: AbortSignal): Promise<void>;
-  deregister(registration: Registration, signal: AbortSignal): Promise<void>;
+  register(registration: Registration, signal: AbortSignal): Promise<unknown>;
+  drain(registration: Registration, gracePeriod: string, signal: AbortSignal): Promise<unknown>;
+  deregister(registration: Registration, signal: AbortSignal): Promise<unknown>;
 }
 
 function v1RequestOf(registration: Registration): RegisterRequest {

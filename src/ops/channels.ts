@@ -14,7 +14,7 @@ export const RegisterChannel = "sidecar-lifecycle:register";
 export const DrainChannel = "sidecar-lifecycle:drain";
 export const DeregisterChannel = "sidecar-lifecycle:deregister";
 
-/** The context a call's TracingChannel messages carry; `error` is set on failure (`result` stays undefined: the agent's success answer is empty). */
+/** The context a call's TracingChannel messages carry: `result` is the agent's answer payload on success, `error` set on failure. */
 export interface AgentCallContext {
   call: "register" | "drain" | "deregister";
   contract: "v1" | "v2";

@@ -12,9 +12,9 @@ import { toWireDeregister, toWireDrain, toWireNode } from "./wire.ts";
 
 /** What a v2 lifecycle needs from the agent (Go v0.3 `Client`). */
 export interface Client {
-  register(node: ServiceNode, signal?: AbortSignal): Promise<void>;
-  drain(request: DrainRequest, signal?: AbortSignal): Promise<void>;
-  deregister(request: DeregisterRequest, signal?: AbortSignal): Promise<void>;
+  register(node: ServiceNode, signal?: AbortSignal): Promise<unknown>;
+  drain(request: DrainRequest, signal?: AbortSignal): Promise<unknown>;
+  deregister(request: DeregisterRequest, signal?: AbortSignal): Promise<unknown>;
 }
 
 /** Go v0.3 `ApiClient`: the admin API's three calls over an HttpClient. */
@@ -26,16 +26,17 @@ export class ApiClient implements Client {
     this.http = http;
   }
 
-  async register(node: ServiceNode, signal?: AbortSignal): Promise<void> {
-    await this.http.postJSON("register", toWireNode(node), signal);
+  /** Resolves with the agent's answer payload (the envelope's `data`, or the plain JSON). */
+  register(node: ServiceNode, signal?: AbortSignal): Promise<unknown> {
+    return this.http.postJSON("register", toWireNode(node), signal);
   }
 
-  async drain(request: DrainRequest, signal?: AbortSignal): Promise<void> {
-    await this.http.postJSON("drain", toWireDrain(request), signal);
+  drain(request: DrainRequest, signal?: AbortSignal): Promise<unknown> {
+    return this.http.postJSON("drain", toWireDrain(request), signal);
   }
 
-  async deregister(request: DeregisterRequest, signal?: AbortSignal): Promise<void> {
-    await this.http.postJSON("deregister", toWireDeregister(request), signal);
+  deregister(request: DeregisterRequest, signal?: AbortSignal): Promise<unknown> {
+    return this.http.postJSON("deregister", toWireDeregister(request), signal);
   }
 }
 
