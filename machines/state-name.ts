@@ -34,3 +34,16 @@ export function lifecycleStateName(value: StateValue): LifecycleStateName {
   }
   return current as LifecycleStateName;
 }
+
+/** The leaves of the way out: past SHUTDOWN, DRAIN, DEREGISTER or FORCE, before `deregistered`. */
+export const WAY_OUT_STATES: ReadonlySet<LifecycleStateName> = new Set<LifecycleStateName>([
+  "draining",
+  "drainRetry",
+  "drained",
+  "stoppingServer",
+  "serverStopped",
+  "deregistering",
+  "deregisterRetry",
+  "drainHeld",
+  "forcedExit",
+]);

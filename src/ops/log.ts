@@ -4,7 +4,8 @@
  * attempt (about one a second); the log prints one line when the trouble starts, a summary at a
  * growing interval (10 s, 30 s, 60 s into it, then every 60 s), and one line when the agent is back.
  */
-import type { LifecycleStateName } from "../../machines/state-name.ts";
+
+import { type LifecycleStateName, WAY_OUT_STATES } from "../../machines/state-name.ts";
 import type { ErrorKind } from "../../machines/types.ts";
 import type { LifecycleEvents } from "./events.ts";
 
@@ -36,18 +37,6 @@ export function seconds(ms: number): string {
   const s = ms / 1000;
   return s < 60 ? String(Math.round(s * 10) / 10) : String(Math.round(s));
 }
-
-const WAY_OUT: ReadonlySet<LifecycleStateName> = new Set([
-  "draining",
-  "drainRetry",
-  "drained",
-  "stoppingServer",
-  "serverStopped",
-  "deregistering",
-  "deregisterRetry",
-  "drainHeld",
-  "forcedExit",
-]);
 
 interface Outage {
   readonly since: number;
@@ -112,7 +101,7 @@ export function attachStructuredLog(
   const begin = (state: LifecycleStateName, kind: ErrorKind | "", error: string) => {
     outage = {
       since: now(),
-      wayOut: WAY_OUT.has(state),
+      wayOut: WAY_OUT_STATES.has(state),
       attempts: 1,
       kind,
       lastError: error,

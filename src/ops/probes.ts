@@ -5,7 +5,7 @@
  */
 import type { Actor } from "xstate";
 import type { lifecycleMachine } from "../../machines/lifecycle.machine.ts";
-import { type LifecycleStateName, lifecycleStateName } from "../../machines/state-name.ts";
+import { type LifecycleStateName, lifecycleStateName, WAY_OUT_STATES } from "../../machines/state-name.ts";
 
 export interface ProbeAnswer {
   status: number;
@@ -18,21 +18,9 @@ export interface ManagedView {
   readonly registration: { readonly instance: string; readonly contract: string };
 }
 
-const WAY_OUT: ReadonlySet<LifecycleStateName> = new Set([
-  "draining",
-  "drainRetry",
-  "drained",
-  "stoppingServer",
-  "serverStopped",
-  "deregistering",
-  "deregisterRetry",
-  "drainHeld",
-  "forcedExit",
-]);
-
 /** Why the service is not ready, in the state it is in. */
 export function notReadyReason(state: LifecycleStateName, lastError: string): string {
-  if (WAY_OUT.has(state)) return "shutting down: the way out began";
+  if (WAY_OUT_STATES.has(state)) return "shutting down: the way out began";
   switch (state) {
     case "idle":
       return "not started";
