@@ -21,5 +21,11 @@ export {
   type ModelStep,
   type StartedActor,
 } from "./testing/model.ts";
+export {
+  type AgentCallPath,
+  backoffWindow,
+  LifecycleProperties,
+  type StepObservation,
+} from "./testing/properties.ts";
 export { type LifecycleDriver, type ReplayOptions, replayPath } from "./testing/replay.ts";
 export { type SimulatedLifecycle, type SimulateOptions, simulateLifecycle } from "./testing/simulation.ts";
