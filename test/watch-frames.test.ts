@@ -58,6 +58,17 @@ describe("toConnectionEvent", () => {
     );
   });
 
+  it("keeps a generated_at with fractional seconds or an offset, as UTC", () => {
+    const at = (generatedAt: string) =>
+      toConnectionEvent({
+        event: "heartbeat",
+        id: undefined,
+        data: JSON.stringify({ generated_at: generatedAt }),
+      })?.generatedAt;
+    expect(at("2026-04-21T08:00:00.123456Z")).toBe("2026-04-21T08:00:00.123Z");
+    expect(at("2026-04-21T10:00:00.5+02:00")).toBe("2026-04-21T08:00:00.500Z");
+  });
+
   it("ignores a generated_at that is not a time", () => {
     const event = toConnectionEvent({ event: "heartbeat", id: undefined, data: '{"generated_at":"soon"}' });
     expect(event?.generatedAt).toBeUndefined();
