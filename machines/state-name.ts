@@ -1,25 +1,28 @@
 import type { StateValue } from "xstate";
 
-/** The leaf states a user reads in the visualizer and in `status().state`. */
-export type LifecycleStateName =
-  | "idle"
-  | "connecting"
-  | "awaitingServer"
-  | "connected"
-  | "streamLost"
-  | "registerRetry"
-  | "registered"
-  | "disconnected"
-  | "draining"
-  | "drainRetry"
-  | "drained"
-  | "stoppingServer"
-  | "serverStopped"
-  | "deregistering"
-  | "deregisterRetry"
-  | "drainHeld"
-  | "forcedExit"
-  | "deregistered";
+/** The leaf states a user reads in the visualizer and in `status().state`, in the chart's order. */
+export const LIFECYCLE_STATE_NAMES = [
+  "idle",
+  "connecting",
+  "awaitingServer",
+  "connected",
+  "streamLost",
+  "registerRetry",
+  "registered",
+  "disconnected",
+  "draining",
+  "drainRetry",
+  "drained",
+  "stoppingServer",
+  "serverStopped",
+  "deregistering",
+  "deregisterRetry",
+  "drainHeld",
+  "forcedExit",
+  "deregistered",
+] as const;
+
+export type LifecycleStateName = (typeof LIFECYCLE_STATE_NAMES)[number];
 
 /**
  * The one leaf that says where the lifecycle stands. In the parallel `online` state the

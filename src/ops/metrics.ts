@@ -5,31 +5,10 @@
  * the metrics were created.
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import { type LifecycleStateName, lifecycleStateName } from "../../machines/state-name.ts";
+import { LIFECYCLE_STATE_NAMES, lifecycleStateName } from "../../machines/state-name.ts";
 import type { Status } from "../../machines/types.ts";
 import type { LifecycleEvents, TransitionInfo } from "./events.ts";
 import type { ManagedView } from "./probes.ts";
-
-const STATES: readonly LifecycleStateName[] = [
-  "idle",
-  "connecting",
-  "awaitingServer",
-  "connected",
-  "streamLost",
-  "registerRetry",
-  "registered",
-  "disconnected",
-  "draining",
-  "drainRetry",
-  "drained",
-  "stoppingServer",
-  "serverStopped",
-  "deregistering",
-  "deregisterRetry",
-  "drainHeld",
-  "forcedExit",
-  "deregistered",
-];
 
 /** Steps whose time in them is a call's duration: the drain and the deregister. */
 const TIMED = { draining: "drain", deregistering: "deregister" } as const;
@@ -109,7 +88,7 @@ export function createMetrics(
     registers: [registry],
     collect() {
       const name = lifecycleStateName(view.actor.getSnapshot().value);
-      for (const each of STATES) this.set({ state: each }, each === name ? 1 : 0);
+      for (const each of LIFECYCLE_STATE_NAMES) this.set({ state: each }, each === name ? 1 : 0);
     },
   });
   new Gauge({
