@@ -20,9 +20,13 @@
  * live stream, so a flapping agent (connected, then EOF) meets a growing backoff instead of a
  * reconnect storm.
  * The way out's budget (types.ts `LifecycleTiming`) bounds every step by what is left of it.
- * Liveness: every event re-arms the silence timer, and the watch reports bare activity only for
- * a chunk of bytes that carried no event (a comment, part of a frame), so one chunk costs one step;
- * heartbeats that arrive in one chunk come as their last one.
+ * Liveness: the chart alone decides that the agent is hung, when its silence timer (`liveness`)
+ * runs out. Every event re-arms it: heartbeats (those of one I/O turn come as their last one) and
+ * `connected`. Bytes that carry no event (a comment, part of a frame) prove the stream alive too,
+ * but cost a step each only if reported each: the watch reports such bare activity at a coarse
+ * rate the chart sets (`activityInterval`, a tenth of the liveness timeout), at most that late and
+ * never early. So the agent counts as hung after between 1 and 1.1 liveness timeouts of silence,
+ * and a flood of bytes costs the chart one step per interval, not one per chunk.
  */
 import { and, assign, fromCallback, fromPromise, not, or, setup, stateIn } from "xstate";
 import { backoffDelay } from "./backoff.ts";
@@ -109,6 +113,14 @@ export type LifecycleEvent =
   | { type: "WATCH.ACTIVITY" }
   | { type: "WATCH.FAILED"; error: Error };
 
+/** What the chart tells its watch: bare activity is reported at most this often (ms), and at most this late. */
+export interface WatchInput {
+  activityInterval: number;
+}
+
+/** Bare activity reaches the chart at most once per this share of the liveness timeout. */
+const ACTIVITY_REPORTS_PER_TIMEOUT = 10;
+
 export interface LifecycleOutput {
   status: Status;
   error: Error | null;
@@ -147,7 +159,7 @@ export const lifecycleMachine = setup({
   },
   actors: {
     /** Opens the agent's watch stream once and reports it as WATCH.* events until it fails. */
-    watch: fromCallback<LifecycleEvent>(() => notProvided("watch")),
+    watch: fromCallback<LifecycleEvent, WatchInput>(() => notProvided("watch")),
     register: fromPromise<void, { registration: Registration }>(async () => notProvided("register")),
     drain: fromPromise<DrainOutput, { registration: Registration; gracePeriod: string }>(async () =>
       notProvided("drain"),
@@ -308,7 +320,13 @@ export const lifecycleMachine = setup({
       states: {
         online: {
           type: "parallel",
-          invoke: { id: "watch", src: "watch" },
+          invoke: {
+            id: "watch",
+            src: "watch",
+            input: ({ context }) => ({
+              activityInterval: context.timing.livenessTimeout / ACTIVITY_REPORTS_PER_TIMEOUT,
+            }),
+          },
           on: {
             "WATCH.FAILED": {
               target: "disconnected",

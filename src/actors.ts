@@ -10,7 +10,12 @@ import { type ActorSystem, fromCallback, fromPromise } from "xstate";
 type AnyActorSystem = ActorSystem<any>;
 
 import { failureOf } from "../machines/errors.ts";
-import { type DrainOutput, type LifecycleEvent, lifecycleMachine } from "../machines/lifecycle.machine.ts";
+import {
+  type DrainOutput,
+  type LifecycleEvent,
+  lifecycleMachine,
+  type WatchInput,
+} from "../machines/lifecycle.machine.ts";
 import type { ConnectionEvent, Registration } from "../machines/types.ts";
 import type { AgentCalls } from "./agent/registration.ts";
 import { RegisterReplayError, ShutdownStepError, SidecarAPIError } from "./errors.ts";
@@ -20,69 +25,102 @@ export type OpenStream = (signal: AbortSignal, onActivity: () => void) => AsyncI
 
 type SendBack = (event: LifecycleEvent) => void;
 
-/** Two heartbeats as one: the later, with the latest `ready` / `status` either said. */
-function mergeHeartbeats(earlier: ConnectionEvent | undefined, later: ConnectionEvent): ConnectionEvent {
-  if (!earlier) return later;
+/**
+ * Two events as one, for the status: the later, with the latest `ready` / `status` either said
+ * (what `withEvent` makes of the two in turn).
+ */
+export function mergeEvents(earlier: ConnectionEvent | undefined, later: ConnectionEvent): ConnectionEvent {
+  if (!earlier || (later.ready !== undefined && later.status !== "")) return later;
   return { ...later, ready: later.ready ?? earlier.ready, status: later.status || earlier.status };
 }
 
 /**
  * Runs one watch attempt, reporting it as WATCH.* events; returns the stop function. What
- * arrives in one I/O turn costs the chart one step: heartbeats are merged into the last one,
- * and bare activity (a chunk of bytes, a comment) is reported only when no event proved it.
+ * arrives in one I/O turn costs the chart one step: heartbeats are merged into the last one.
  * A `connected` is never merged (each may mean a restarted agent that must get the replay),
  * and order is kept: what is pending goes first.
+ * Bare activity (bytes that carried no event: a comment, part of a frame) only re-arms the
+ * chart's silence timer, so it is reported at a coarse rate: at once when the last report is
+ * `activityInterval` old, otherwise when it will be. The chart's timer is then re-armed at most
+ * `activityInterval` late, never early: a flood of bytes costs one step per interval.
  */
-function runWatch(open: OpenStream, sendBack: SendBack): () => void {
+function runWatch(open: OpenStream, sendBack: SendBack, { activityInterval }: WatchInput): () => void {
   const controller = new AbortController();
   let heartbeat: ConnectionEvent | undefined;
   let activity = false;
   let turn: NodeJS.Immediate | undefined;
+  let reportedAt = Number.NEGATIVE_INFINITY;
+  let late: NodeJS.Timeout | undefined;
+  /** The chart just heard from the stream: its silence timer runs from now. */
+  const reported = () => {
+    reportedAt = performance.now();
+    clearTimeout(late);
+    late = undefined;
+  };
   const flush = () => {
     clearImmediate(turn);
     turn = undefined;
-    if (heartbeat) sendBack({ type: "WATCH.HEARTBEAT", event: heartbeat });
-    else if (activity) sendBack({ type: "WATCH.ACTIVITY" });
+    if (heartbeat) {
+      reported();
+      sendBack({ type: "WATCH.HEARTBEAT", event: heartbeat });
+    } else if (activity) {
+      reported();
+      sendBack({ type: "WATCH.ACTIVITY" });
+    }
     heartbeat = undefined;
     activity = false;
   };
   const atEndOfTurn = () => {
     turn ??= setImmediate(flush);
   };
-  const onActivity = () => {
+  const reportLate = () => {
+    late = undefined;
     activity = true;
-    atEndOfTurn();
+    flush();
+  };
+  const onActivity = () => {
+    const sinceReport = performance.now() - reportedAt;
+    if (sinceReport >= activityInterval) {
+      activity = true;
+      atEndOfTurn();
+    } else {
+      late ??= setTimeout(reportLate, activityInterval - sinceReport).unref();
+    }
   };
   const run = async () => {
     for await (const event of open(controller.signal, onActivity)) {
       if (event.type === "connected") {
         activity = false; // the event itself proves the stream alive
         flush();
+        reported();
         sendBack({ type: "WATCH.CONNECTED", event });
       } else {
-        heartbeat = mergeHeartbeats(heartbeat, event);
+        heartbeat = mergeEvents(heartbeat, event);
         atEndOfTurn();
       }
     }
   };
+  const stop = () => {
+    clearImmediate(turn);
+    clearTimeout(late);
+    controller.abort();
+  };
   const fail = (error: Error) => {
     if (controller.signal.aborted) return;
     flush();
+    stop();
     sendBack({ type: "WATCH.FAILED", error });
   };
   run().then(
     () => fail(new Error("watch stream ended without an error")),
     (error: unknown) => fail(failureOf(error)),
   );
-  return () => {
-    clearImmediate(turn);
-    controller.abort();
-  };
+  return stop;
 }
 
 /** The chart's `watch` over `open`: one stream attempt, reported as WATCH.* events, stopped by aborting. */
 export function watchActor(open: OpenStream) {
-  return fromCallback<LifecycleEvent>(({ sendBack }) => runWatch(open, sendBack));
+  return fromCallback<LifecycleEvent, WatchInput>(({ sendBack, input }) => runWatch(open, sendBack, input));
 }
 
 function isNotFound(error: unknown): boolean {
@@ -172,8 +210,8 @@ function bound(system: AnyActorSystem): LifecycleBindings {
 /** The chart with the real actors, provided once per process. */
 export const serviceMachine = lifecycleMachine.provide({
   actors: {
-    watch: fromCallback<LifecycleEvent>(({ sendBack, system }) =>
-      runWatch(bound(system).openStream, sendBack),
+    watch: fromCallback<LifecycleEvent, WatchInput>(({ sendBack, system, input }) =>
+      runWatch(bound(system).openStream, sendBack, input),
     ),
     register: fromPromise<void, { registration: Registration }>(({ input, signal, system }) =>
       register(bound(system).calls, input.registration, signal),

@@ -67,8 +67,8 @@ export function simulateLifecycle(model: LifecycleModel, options: SimulateOption
     deregister: "/deregister",
   };
 
-  const watch = fromCallback(({ sendBack: send, self }) => {
-    started.push({ id: self.id, input: undefined });
+  const watch = fromCallback(({ sendBack: send, self, input }) => {
+    started.push({ id: self.id, input });
     sendBack = send;
     return () => {
       if (sendBack === send) sendBack = undefined;
