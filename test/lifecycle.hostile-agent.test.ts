@@ -90,7 +90,12 @@ describe("lifecycle: a flood of connected frames", () => {
 
   it("stays within a bounded heap through 100,000 connected frames, with one register in flight", async () => {
     h.agent.respond["/register"] = () => "hold";
-    const lifecycle = h.start({ clock: new SimulatedClock() });
+    // The held register must outlast the flood however slow the machine: its timeout is real time.
+    const lifecycle = h.start({
+      clock: new SimulatedClock(),
+      requestTimeout: 60_000,
+      shutdownTimeout: 120_000,
+    });
     await h.agent.until(() => h.agent.held("/register") === 1, "the first register to be held");
     const before = heapAfterGC();
 
