@@ -18,6 +18,7 @@ import {
 } from "../src/index.ts";
 import { TestAgent } from "./support/agent.ts";
 import { authRegistration, fastOptions, untilState } from "./support/go-api.ts";
+import { countEvents } from "./support/lifecycle-harness.ts";
 
 let agent: TestAgent;
 let client: JSONHTTPClient;
@@ -97,6 +98,39 @@ describe("Controller driven by hand", () => {
     await controller.onConnected(); // waits for the chart to be back online, then replays
     expect(controller.status()).toMatchObject({ state: "registered", registerReplayCount: 2 });
     expect(agent.callsTo("/register")).toHaveLength(2);
+  });
+
+  it("observeEvent: a burst in one turn is one chart step, read at once by status() and kept in order", async () => {
+    const controller = await controllerFor();
+    await controller.onConnected();
+    const observed = countEvents(controller.lifecycle, "OBSERVE_EVENT");
+
+    for (let id = 1; id <= 10_000; id += 1) controller.observeEvent(heartbeat(String(id)));
+    // Said once, early in the burst: what later events leave unsaid is kept.
+    controller.observeEvent({ ...heartbeat("10001"), ready: undefined, status: "" });
+    expect(controller.status()).toMatchObject({
+      lastEventId: "10001",
+      agentReady: true,
+      agentStatus: "ready",
+      disconnectCount: 0,
+    });
+    expect(observed()).toBe(1);
+
+    // Observed before a disconnect: recorded before it, not after.
+    controller.observeEvent(heartbeat("10002"));
+    controller.onDisconnected();
+    expect(controller.status()).toMatchObject({
+      lastEventId: "10002",
+      state: "disconnected",
+      disconnectCount: 1,
+    });
+    expect(observed()).toBe(2);
+
+    // Nothing read it: it still reaches the chart at the end of the turn.
+    controller.observeEvent(heartbeat("10003"));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(observed()).toBe(3);
+    expect(controller.lifecycle.actor.getSnapshot().context.status.lastEventId).toBe("10003");
   });
 
   it("drain(gracePeriod) then deregister() use the last registered request", async () => {

@@ -9,7 +9,7 @@ import { SidecarLifecycleError } from "../../machines/errors.ts";
 import type { LifecycleEvent, LifecycleOutput } from "../../machines/lifecycle.machine.ts";
 import { type LifecycleStateName, lifecycleStateName } from "../../machines/state-name.ts";
 import type { ConnectionEvent, RegisterRequest } from "../../machines/types.ts";
-import type { OpenStream } from "../actors.ts";
+import { mergeEvents, type OpenStream } from "../actors.ts";
 import { parseGoDuration } from "../agent/duration.ts";
 import type { Client } from "../agent/http-client.ts";
 import { ErrWatchStreamClosed } from "../errors.ts";
@@ -84,6 +84,8 @@ export class Controller<R extends RegisterRequest | ServiceNode = RegisterReques
   #source: EventSource | undefined;
   #stopServer: ((signal: AbortSignal) => Promise<void>) | undefined;
   readonly #errorHandlers = new Set<ErrorHandler>();
+  #observed: ConnectionEvent | undefined;
+  #observedTurn: NodeJS.Immediate | undefined;
 
   /**
    * Prefer `newController` (takes a DescriptorProvider); createLifecycle checks `request` either
@@ -148,7 +150,7 @@ export class Controller<R extends RegisterRequest | ServiceNode = RegisterReques
    */
   async onConnected(signal?: AbortSignal): Promise<void> {
     this.#assertNotFinished("onConnected");
-    this.actor.send({ type: "START" });
+    this.#send({ type: "START" });
     // From `disconnected`, the chart goes back online after its own backoff.
     const online = await waitFor(
       this.actor,
@@ -163,8 +165,8 @@ export class Controller<R extends RegisterRequest | ServiceNode = RegisterReques
       failure = error;
     });
     try {
-      this.actor.send({ type: "WATCH.ACTIVITY" });
-      this.actor.send({ type: "WATCH.CONNECTED", event: connectedEvent() });
+      this.#send({ type: "WATCH.ACTIVITY" });
+      this.#send({ type: "WATCH.CONNECTED", event: connectedEvent() });
       const settled = await waitFor(
         this.actor,
         (s) => !["connected", "awaitingServer"].includes(stateOf(s)),
@@ -182,18 +184,41 @@ export class Controller<R extends RegisterRequest | ServiceNode = RegisterReques
 
   /** The agent connection is gone (with its error, if known): the chart reconnects. */
   onDisconnected(err?: Error): void {
-    this.actor.send({ type: "WATCH.FAILED", error: err ?? new ErrWatchStreamClosed() });
+    this.#send({ type: "WATCH.FAILED", error: err ?? new ErrWatchStreamClosed() });
   }
 
-  /** Records the event's type, id and time in the status (a heartbeat is not a disconnect). */
+  /**
+   * Records the event's type, id and time in the status (a heartbeat is not a disconnect), and
+   * proves the agent alive. Events observed in one I/O turn reach the chart as one (the last, with
+   * the latest readiness either said), at the turn's end or before anything else this Controller
+   * does, `status()` included: a burst costs one chart step, and nothing this Controller reports
+   * lags behind what it was told.
+   */
   observeEvent(event: ConnectionEvent): void {
+    this.#observed = mergeEvents(this.#observed, event);
+    this.#observedTurn ??= setImmediate(this.#flushObserved);
+  }
+
+  /** Sends what `observeEvent` gathered this turn: the proof of life, then the event. */
+  readonly #flushObserved = (): void => {
+    clearImmediate(this.#observedTurn);
+    this.#observedTurn = undefined;
+    const event = this.#observed;
+    if (event === undefined) return;
+    this.#observed = undefined;
     this.actor.send({ type: "WATCH.ACTIVITY" });
     this.actor.send({ type: "OBSERVE_EVENT", event });
+  };
+
+  /** Every event this Controller sends goes after what was observed before it. */
+  #send(event: LifecycleEvent): void {
+    this.#flushObserved();
+    this.actor.send(event);
   }
 
   /** Writes the error into the status snapshot (`lastError*`, classified by kind). */
   recordError(err: Error): void {
-    this.actor.send({ type: "RECORD_ERROR", error: err });
+    this.#send({ type: "RECORD_ERROR", error: err });
   }
 
   /**
@@ -224,7 +249,7 @@ export class Controller<R extends RegisterRequest | ServiceNode = RegisterReques
   async shutdown(gracePeriod?: string, signal?: AbortSignal): Promise<LifecycleStatus> {
     if (gracePeriod !== undefined) checkGracePeriod(gracePeriod);
     if (this.actor.getSnapshot().status !== "done") {
-      this.actor.send({ type: "SHUTDOWN", gracePeriod: gracePeriod?.trim() });
+      this.#send({ type: "SHUTDOWN", gracePeriod: gracePeriod?.trim() });
     }
     await this.#finished(signal);
     return this.status();
@@ -236,6 +261,7 @@ export class Controller<R extends RegisterRequest | ServiceNode = RegisterReques
   }
 
   status(): LifecycleStatus {
+    this.#flushObserved();
     return this.lifecycle.status();
   }
 
@@ -254,7 +280,7 @@ export class Controller<R extends RegisterRequest | ServiceNode = RegisterReques
     if (!snapshot.can(event) && (snapshot.matches("idle") || snapshot.matches("running"))) {
       throw new RegisterRequestNotInitializedError();
     }
-    this.actor.send(event);
+    this.#send(event);
   }
 
   async #finished(signal?: AbortSignal): Promise<void> {
