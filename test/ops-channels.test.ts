@@ -42,6 +42,33 @@ describe("diagnostics channels", () => {
     });
   });
 
+  it("reports steps with their event to a subscriber or listener that comes after the start, from its next step", async () => {
+    const lifecycle = h.start(quiet);
+    await waitForStatus(lifecycle, (s) => s.registered, "registered");
+    const published: TransitionInfo[] = [];
+    subscribe(TransitionChannel, (message) => published.push(message as TransitionInfo));
+    h.agent.send('id: 9\nevent: heartbeat\ndata: {"event":"heartbeat"}\n\n');
+    await waitForStatus(lifecycle, (s) => s.lastEventId === "9", "the heartbeat");
+    const heard: TransitionInfo[] = [];
+    lifecycle.on("transition", (step) => heard.push(step));
+    h.agent.send('id: 10\nevent: heartbeat\ndata: {"event":"heartbeat"}\n\n');
+    await waitForStatus(lifecycle, (s) => s.lastEventId === "10", "the second heartbeat");
+    await within(lifecycle.shutdown(), "shutdown");
+    const moves = (steps: TransitionInfo[]) =>
+      steps.map((step) => `${step.from} -${step.event}-> ${step.to}`);
+    expect(moves(published).slice(0, 3)).toEqual([
+      "registered -WATCH.HEARTBEAT-> registered",
+      "registered -WATCH.HEARTBEAT-> registered",
+      "registered -SHUTDOWN-> draining",
+    ]);
+    expect(moves(heard).slice(0, 2)).toEqual([
+      "registered -WATCH.HEARTBEAT-> registered",
+      "registered -SHUTDOWN-> draining",
+    ]);
+    expect(published.at(-1)?.to).toBe("deregistered");
+    expect(heard).toEqual(published.slice(1));
+  });
+
   it("traces register, drain and deregister with start/asyncEnd carrying the request", async () => {
     const seen: string[] = [];
     for (const call of ["register", "drain", "deregister"]) {

@@ -48,6 +48,7 @@ export type LifecycleListener<K extends LifecycleEventName> = (payload: Lifecycl
 export class LifecycleEvents {
   readonly #listeners = new Map<LifecycleEventName, Set<(payload: never) => void>>();
   readonly #log: (message: string) => void;
+  readonly #firstListener = new Map<LifecycleEventName, () => void>();
 
   constructor(log: (message: string) => void) {
     this.#log = log;
@@ -57,7 +58,14 @@ export class LifecycleEvents {
     const set = this.#listeners.get(name) ?? new Set();
     this.#listeners.set(name, set);
     set.add(listener as (payload: never) => void);
+    if (set.size === 1) this.#firstListener.get(name)?.();
     return () => this.off(name, listener);
+  }
+
+  /** Calls `hook` whenever `name` gets a listener while it had none; returns the remover. */
+  onFirstListener(name: LifecycleEventName, hook: () => void): () => void {
+    this.#firstListener.set(name, hook);
+    return () => this.#firstListener.delete(name);
   }
 
   off<K extends LifecycleEventName>(name: K, listener: LifecycleListener<K>): void {
@@ -84,37 +92,48 @@ const WAY_OUT_DRAIN: ReadonlySet<LifecycleStateName> = new Set(["draining", "dra
 /**
  * Feeds `events` (and the transition channel) from every step of `actor`; call before
  * `actor.start()`. Returns the unsubscribe function.
+ *
+ * Leaf changes come from the actor's snapshots, which cost nothing extra. The cause of a step (the
+ * event's name) is only known through the actor system's inspection, which makes XState describe
+ * every event, microstep and action: it is attached only once a `transition` listener or a
+ * channel subscriber wants it (a subscriber is noticed at the next step, which it gets).
  */
 export function emitChartEvents(
   actor: Actor<typeof lifecycleMachine>,
   instance: string,
   events: LifecycleEvents,
 ): () => void {
+  type Snapshot = ReturnType<typeof actor.getSnapshot>;
   let previous: unknown;
   let from: LifecycleStateName = "idle";
   let connectedAt: number | null = null;
-  const subscription = actor.system.inspect((inspection) => {
-    if (inspection.type !== "@xstate.snapshot" || inspection.actorRef !== actor) return;
-    const snapshot = inspection.snapshot as ReturnType<typeof actor.getSnapshot>;
+  let inspection: { unsubscribe(): void } | undefined;
+  const wanted = () => transitionChannel.hasSubscribers || events.has("transition");
+
+  const step = (snapshot: Snapshot, event: string | undefined) => {
     if (snapshot === previous) return;
     previous = snapshot;
     const to = lifecycleStateName(snapshot.value);
     const before = from;
     from = to;
-    // A step that stays in its leaf (a heartbeat, a byte) costs nothing unless someone listens.
-    if (before === to && !transitionChannel.hasSubscribers && !events.has("transition")) return;
+    if (event === undefined && before === to) return;
     const status = { ...snapshot.context.status, state: to };
-    const event = inspection.event.type;
-    const step: TransitionInfo = { from: before, event, to, status, instance, at: performance.now() };
-    if (event === "WATCH.CONNECTED" && before !== to) connectedAt = step.at;
-    if (transitionChannel.hasSubscribers) transitionChannel.publish(step);
-    events.emit("transition", step);
+    const at = performance.now();
+    // The agent's `connected` is what moves a stream that was opening (or registered) into a register.
+    if (before !== to && (to === "connected" || to === "awaitingServer") && CONNECTED_FROM.has(before)) {
+      connectedAt = at;
+    }
+    if (event !== undefined) {
+      const info: TransitionInfo = { from: before, event, to, status, instance, at };
+      if (transitionChannel.hasSubscribers) transitionChannel.publish(info);
+      events.emit("transition", info);
+    }
     if (before === to) return;
     if (to === "registered") {
       const replay = status.registerReplayCount > 1;
       events.emit("registered", { status, replay });
       if (replay) {
-        const latencyMs = connectedAt === null ? null : step.at - connectedAt;
+        const latencyMs = connectedAt === null ? null : at - connectedAt;
         events.emit("replayed", { status, count: status.registerReplayCount - 1, latencyMs });
       }
     } else if (to === "disconnected") {
@@ -129,6 +148,28 @@ export function emitChartEvents(
     } else if (to === "deregistered") {
       events.emit("deregistered", { status, error: snapshot.context.shutdownError });
     }
+  };
+
+  const inspect = () => {
+    inspection ??= actor.system.inspect((inspected) => {
+      if (inspected.type !== "@xstate.snapshot" || inspected.actorRef !== actor) return;
+      step(inspected.snapshot as Snapshot, inspected.event.type);
+    });
+  };
+  if (wanted()) inspect();
+  const offListener = events.onFirstListener("transition", inspect);
+  const snapshots = actor.subscribe((snapshot) => {
+    if (inspection) return;
+    // A channel subscriber came: the inspection, which XState calls after the observers, reports this step.
+    if (wanted()) inspect();
+    else step(snapshot, undefined);
   });
-  return () => subscription.unsubscribe();
+  return () => {
+    offListener();
+    snapshots.unsubscribe();
+    inspection?.unsubscribe();
+  };
 }
+
+/** Leaves a `connected` frame moves into a register (or the wait for the server). */
+const CONNECTED_FROM: ReadonlySet<LifecycleStateName> = new Set(["connecting", "registered"]);
