@@ -16,7 +16,7 @@ import {
   v2Registration,
 } from "./agent/registration.ts";
 import { assertValidRegisterRequest } from "./agent/validate.ts";
-import { openWatchStream } from "./agent/watch-stream.ts";
+import { sharedWatchStream } from "./agent/watch-share.ts";
 import { type InspectOption, inspectorFromEnv } from "./inspector/connect.ts";
 import { attachOps } from "./ops/attach.ts";
 import type { LifecycleEventName, LifecycleListener } from "./ops/events.ts";
@@ -165,9 +165,7 @@ export function createLifecycle(
   bindLifecycle(actor.system, {
     calls: ops.calls,
     openStream:
-      options.openStream ??
-      ((signal, onActivity) =>
-        openWatchStream(resolved.watchURL, { signal, onActivity, maxFrameSize: resolved.maxFrameSize })),
+      options.openStream ?? sharedWatchStream(resolved.watchURL, { maxFrameSize: resolved.maxFrameSize }),
     stopServer: options.stopServer,
     onError: ops.reportError,
     log: resolved.log,

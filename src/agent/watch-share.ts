@@ -33,7 +33,7 @@
  *   The watch actor reads every event as it comes, so a lifecycle never gets there.
  */
 import type { ConnectionEvent } from "../../machines/types.ts";
-import type { OpenStream } from "../actors.ts";
+import { mergeEvents, type OpenStream } from "../actors.ts";
 import { DefaultMaxFrameSize } from "../defaults.ts";
 import { openWatchStream } from "./watch-stream.ts";
 
@@ -51,12 +51,6 @@ export class WatchSubscriberOverflowError extends Error {
 /** How a stream ended: by throwing `error`, or by returning (outside the OpenStream contract; passed on as it came). */
 type End = { error: unknown } | { returned: true };
 
-/** Two heartbeats as one: the later, with the latest `ready` / `status` either said (as the watch actor merges them). */
-function mergeHeartbeats(earlier: ConnectionEvent | undefined, later: ConnectionEvent): ConnectionEvent {
-  if (!earlier || (later.ready !== undefined && later.status)) return later;
-  return { ...later, ready: later.ready ?? earlier.ready, status: later.status || earlier.status };
-}
-
 class Subscriber {
   readonly queue: ConnectionEvent[] = [];
   end: End | undefined;
@@ -70,7 +64,7 @@ class Subscriber {
     const { queue } = this;
     const last = queue[queue.length - 1];
     if (event.type === "heartbeat" && last?.type === "heartbeat") {
-      queue[queue.length - 1] = mergeHeartbeats(last, event);
+      queue[queue.length - 1] = mergeEvents(last, event);
     } else {
       if (queue.length >= SubscriberBacklogLimit) return false;
       queue.push(event);
@@ -164,7 +158,7 @@ class SharedStream {
       this.#lastConnected = event;
       this.#lastHeartbeat = undefined;
     } else if (event.type === "heartbeat" && this.#lastConnected) {
-      this.#lastHeartbeat = mergeHeartbeats(this.#lastHeartbeat, event);
+      this.#lastHeartbeat = mergeEvents(this.#lastHeartbeat, event);
     }
     for (const subscriber of this.#subscribers) {
       if (!subscriber.push(event))
