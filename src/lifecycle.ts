@@ -187,7 +187,7 @@ export function createLifecycle(
     start: () => send({ type: "START" }),
     serverReady: () => send({ type: "SERVER_READY" }),
     status,
-    state: () => status().state,
+    state: () => lifecycleStateName(actor.getSnapshot().value),
     on: (name, listener) => ops.events.on(name, listener),
     off: (name, listener) => ops.events.off(name, listener),
     managedPort: ops.managedPort,

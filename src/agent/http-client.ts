@@ -101,15 +101,47 @@ async function readCapped(body: AsyncIterable<Buffer>): Promise<string> {
 }
 
 /**
- * JSON over HTTP to the agent's admin API on one undici Pool (Go v0.3 `HttpClient`): keep-alive,
- * a per-request timeout, the agent's own text in every error. Both contracts' clients post
- * through it.
+ * One undici Pool per agent origin, shared by every client of the process: 500 lifecycles on one
+ * agent keep a handful of keep-alive connections instead of a pool each, and an agent restart
+ * costs that handful of reconnects. A client holds its origin's pool until it closes or is
+ * destroyed; the last one out closes the pool.
+ */
+const pools = new Map<string, { pool: Pool; users: number }>();
+
+/** Connections one agent origin may have open at once, across every client of the process. */
+export const PoolConnections = 16;
+
+function acquirePool(origin: string): Pool {
+  const shared = pools.get(origin) ?? { pool: new Pool(origin, { connections: PoolConnections }), users: 0 };
+  shared.users += 1;
+  pools.set(origin, shared);
+  return shared.pool;
+}
+
+function releasePool(origin: string, how: "close" | "destroy"): Promise<void> {
+  const shared = pools.get(origin);
+  if (!shared) return Promise.resolve();
+  shared.users -= 1;
+  if (shared.users > 0) return Promise.resolve();
+  pools.delete(origin);
+  return how === "close" ? shared.pool.close() : shared.pool.destroy();
+}
+
+/**
+ * JSON over HTTP to the agent's admin API on its origin's shared undici Pool (Go v0.3
+ * `HttpClient`): keep-alive, a per-request timeout, the agent's own text in every error. Both
+ * contracts' clients post through it.
  */
 export class HttpClient {
   readonly baseURL: string;
   readonly timeout: number;
+  readonly #origin: string;
   readonly #pool: Pool;
   readonly #basePath: string;
+  /** Aborted by destroy(): what this client still has in flight on the shared pool. */
+  readonly #destroyed = new AbortController();
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #released: Promise<void> | undefined;
 
   constructor(baseURL: string = DefaultAdminBaseURL, timeout: number = DefaultRequestTimeout) {
     let url: URL;
@@ -124,18 +156,22 @@ export class HttpClient {
     }
     this.baseURL = baseURL;
     this.timeout = timeout;
-    this.#pool = new Pool(url.origin, { connections: 4 });
+    this.#origin = url.origin;
+    this.#pool = acquirePool(url.origin);
     this.#basePath = url.pathname.replace(/\/+$/, "");
   }
 
-  /** Closes the pooled connections; pending calls finish first. */
+  /** Lets this client's pending calls finish, then gives up its hold on the shared pool. */
   close(): Promise<void> {
-    return this.#pool.close();
+    this.#released ??= Promise.allSettled(this.#inFlight).then(() => releasePool(this.#origin, "close"));
+    return this.#released;
   }
 
-  /** Drops the pooled connections at once, failing what is still queued (the way out is over). */
+  /** Fails this client's calls still in flight at once and gives up its hold on the pool (the way out is over). */
   destroy(): Promise<void> {
-    return this.#pool.destroy();
+    this.#destroyed.abort(new Error("the client was destroyed"));
+    this.#released ??= releasePool(this.#origin, "destroy");
+    return this.#released;
   }
 
   /** POSTs `body` as JSON to `/<operation>`; resolves with the agent's payload, rejects with its text (Go `PostJSON`). */
@@ -144,10 +180,22 @@ export class HttpClient {
   }
 
   async #post(operation: AgentOperation, body: unknown, signal?: AbortSignal): Promise<unknown> {
+    const call = this.#call(operation, body, signal);
+    this.#inFlight.add(call);
+    try {
+      return await call;
+    } finally {
+      this.#inFlight.delete(call);
+    }
+  }
+
+  async #call(operation: AgentOperation, body: unknown, signal?: AbortSignal): Promise<unknown> {
     const path = `${this.#basePath}/${operation}`;
     const deadline = AbortSignal.timeout(this.timeout);
-    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    const own = this.#destroyed.signal;
+    const combined = AbortSignal.any(signal ? [signal, deadline, own] : [deadline, own]);
     try {
+      if (this.#released) throw new Error("the client is closed");
       const response = await this.#pool.request({
         method: "POST",
         path,
@@ -168,9 +216,11 @@ export class HttpClient {
       const url = `${new URL(this.baseURL).origin}${path}`;
       const reason = deadline.aborted
         ? `timed out after ${this.timeout} ms`
-        : error instanceof Error
-          ? error.message
-          : String(error);
+        : own.aborted
+          ? (own.reason as Error).message
+          : error instanceof Error
+            ? error.message
+            : String(error);
       throw new AgentUnreachableError(operation, url, reason, error);
     }
   }

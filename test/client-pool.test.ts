@@ -1,0 +1,85 @@
+/** Clients of one agent origin share one undici Pool: destroying one fails only its own calls. */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { JSONHTTPClient } from "../src/agent/http-client.ts";
+import { authRequest } from "./support/fixtures.ts";
+import { eventually } from "./support/lifecycle-harness.ts";
+
+let server: Server;
+let url: string;
+const sockets = new Set<Socket>();
+let connections = 0;
+/** Requests the test holds: answered when it says so. */
+const held: ServerResponse[] = [];
+let hold = false;
+
+function answer(res: ServerResponse): void {
+  res.writeHead(200, { "content-type": "application/json" }).end('{"success":true}');
+}
+
+beforeEach(async () => {
+  connections = 0;
+  hold = false;
+  server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    req.resume();
+    req.on("end", () => (hold ? held.push(res) : answer(res)));
+  });
+  server.on("connection", (socket: Socket) => {
+    connections += 1;
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterEach(async () => {
+  held.length = 0;
+  for (const socket of sockets) socket.destroy();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+describe("HttpClient: one pool per agent origin", () => {
+  it("serves many clients' calls on a few shared keep-alive connections", async () => {
+    const clients = Array.from({ length: 50 }, () => new JSONHTTPClient(url, 5_000));
+    for (let round = 0; round < 3; round += 1) {
+      await Promise.all(clients.map((client) => client.register(authRequest())));
+    }
+    // 150 calls; private pools would have opened a connection per client.
+    expect(connections).toBeLessThanOrEqual(16);
+    await Promise.all(clients.map((client) => client.close()));
+    await eventually(() => sockets.size === 0, "the last client out to close the pool's connections");
+  });
+
+  it("destroy() fails the destroyed client's call in flight, not another client's", async () => {
+    const mine = new JSONHTTPClient(url, 5_000);
+    const other = new JSONHTTPClient(url, 5_000);
+    hold = true;
+    const mineCall = mine.register(authRequest());
+    const otherCall = other.register(authRequest());
+    await eventually(() => held.length === 2, "both calls at the agent");
+
+    await mine.destroy();
+    await expect(mineCall).rejects.toThrow("the client was destroyed");
+    for (const res of held) if (!res.writableEnded && !res.destroyed) answer(res);
+    await expect(otherCall).resolves.toEqual(undefined);
+    await expect(mine.register(authRequest())).rejects.toThrow("the client was destroyed");
+    await other.close();
+  });
+
+  it("close() lets its own pending call finish first", async () => {
+    const client = new JSONHTTPClient(url, 5_000);
+    hold = true;
+    const call = client.register(authRequest());
+    await eventually(() => held.length === 1, "the call at the agent");
+    const closed = client.close();
+    answer(held[0] as ServerResponse);
+    await expect(call).resolves.toEqual(undefined);
+    await closed;
+    await expect(client.register(authRequest())).rejects.toThrow(
+      "no answer from the agent: the client is closed",
+    );
+    await eventually(() => sockets.size === 0, "the pool's connection to close");
+  });
+});
