@@ -130,4 +130,30 @@ describe("status reducers", () => {
     expect(errorKindOf(Object.assign(new Error("odd"), { kind: "made_up" }))).toBe("runtime_error");
     expect(errorKindOf("a string")).toBe("runtime_error");
   });
+
+  it("keeps each error kind protocol.md lists as the error's own kind", () => {
+    const kinds = [
+      "watch_stream_closed",
+      "watch_http_status",
+      "watch_event_parse",
+      "watch_liveness",
+      "register_replay",
+      "sidecar_api",
+      "runtime_error",
+    ];
+    expect(kinds.map((kind) => errorKindOf(Object.assign(new Error(kind), { kind })))).toEqual(kinds);
+  });
+
+  it("classifies a thrown null or undefined, and an empty or non-string kind, as runtime_error", () => {
+    expect(errorKindOf(null)).toBe("runtime_error");
+    expect(errorKindOf(undefined)).toBe("runtime_error");
+    expect(errorKindOf(Object.assign(new Error("blank"), { kind: "" }))).toBe("runtime_error");
+    expect(errorKindOf({ kind: 7 })).toBe("runtime_error");
+    expect(onDisconnected(registeredStatus(), undefined, T2)).toMatchObject({
+      lastErrorKind: "runtime_error",
+      lastError: "undefined",
+      lastErrorAt: T2,
+      disconnectCount: 1,
+    });
+  });
 });

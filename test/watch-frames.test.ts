@@ -163,6 +163,21 @@ describe("toConnectionEvent on frames protocol.md leaves to interpretation", () 
     );
   });
 
+  it("ignores a generated_at with text before or after the RFC 3339 time, or one wrapped in an array", () => {
+    // Date.parse reads each of these as a time (the five-digit year as the year 12026).
+    for (const generatedAt of [
+      "12026-04-21 08:00:00Z",
+      "Tue 2026-04-21 08:00:00Z",
+      "2026-04-21 08:00:00Z GMT",
+      ["2026-04-21T08:00:00Z"],
+    ]) {
+      expect(heartbeat(JSON.stringify({ generated_at: generatedAt }))?.generatedAt).toBeUndefined();
+    }
+    expect(heartbeat('{"generated_at":"2026-04-21 08:00:00Z"}')?.generatedAt).toBe(
+      "2026-04-21T08:00:00.000Z",
+    );
+  });
+
   it("leaves `ready` unknown when it is not a boolean", () => {
     for (const ready of ['"true"', '"false"', "1", "null"]) {
       expect(heartbeat(`{"ready":${ready}}`)?.ready).toBeUndefined();
