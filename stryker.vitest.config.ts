@@ -1,6 +1,7 @@
 /**
  * The suites `npm run mutate` runs against each mutant: the fast in-process ones (the pure model,
- * the chart's behaviour tests, status, backoff, frames, the lifecycle over loopback sockets).
+ * the chart's behaviour tests, status, errors, state names, backoff, frames, the lifecycle over
+ * loopback sockets).
  * Left out: the browser, CLI child-process and real-model suites (slow, and the real model repeats
  * the pure one over sockets), and the Stately golden-file comparison (visualizer-export), so a
  * mutant counts as killed only when some behaviour check catches it.
@@ -13,6 +14,8 @@ export default defineConfig({
       "test/model-pure.test.ts",
       "test/chart-*.test.ts",
       "test/status.test.ts",
+      "test/errors.test.ts",
+      "test/state-name.test.ts",
       "test/backoff.test.ts",
       "test/watch-frames.test.ts",
       "test/lifecycle.*.test.ts",
