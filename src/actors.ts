@@ -25,6 +25,9 @@ export type OpenStream = (signal: AbortSignal, onActivity: () => void) => AsyncI
 
 type SendBack = (event: LifecycleEvent) => void;
 
+/** Why a watch attempt's signal aborts: one reason for all (a default one is a DOMException built per abort). */
+const WATCH_STOPPED = new Error("watch attempt stopped");
+
 /**
  * Two events as one, for the status: the later, with the latest `ready` / `status` either said
  * (what `withEvent` makes of the two in turn).
@@ -103,7 +106,7 @@ function runWatch(open: OpenStream, sendBack: SendBack, { activityInterval }: Wa
   const stop = () => {
     clearImmediate(turn);
     clearTimeout(late);
-    controller.abort();
+    controller.abort(WATCH_STOPPED);
   };
   const fail = (error: Error) => {
     if (controller.signal.aborted) return;
