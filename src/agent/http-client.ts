@@ -191,17 +191,33 @@ export class HttpClient {
 
   async #call(operation: AgentOperation, body: unknown, signal?: AbortSignal): Promise<unknown> {
     const path = `${this.#basePath}/${operation}`;
-    const deadline = AbortSignal.timeout(this.timeout);
-    const own = this.#destroyed.signal;
-    const combined = AbortSignal.any(signal ? [signal, deadline, own] : [deadline, own]);
+    // One controller per call, aborted by the caller, the timeout or destroy() (AbortSignal.any
+    // and AbortSignal.timeout would cost three signals a call, and a restart storm makes 500 calls).
+    const call = new AbortController();
+    const destroyed = this.#destroyed.signal;
+    /** Why the call was cut short, when the timeout or destroy() cut it. */
+    let cut: string | undefined;
+    const cutBy = (reason: () => Error) => () => {
+      const error = reason();
+      cut ??= error.message;
+      call.abort(error);
+    };
+    const onTimeout = cutBy(() => new Error(`timed out after ${this.timeout} ms`));
+    const onDestroyed = cutBy(() => destroyed.reason as Error);
+    const onAborted = () => call.abort(signal?.reason);
+    const timer = setTimeout(onTimeout, this.timeout).unref();
+    destroyed.addEventListener("abort", onDestroyed);
+    signal?.addEventListener("abort", onAborted);
     try {
-      if (this.#released) throw new Error("the client is closed");
+      if (destroyed.aborted) onDestroyed();
+      if (this.#released) throw new Error(cut ?? "the client is closed");
+      if (signal?.aborted) throw signal.reason;
       const response = await this.#pool.request({
         method: "POST",
         path,
         headers: { "content-type": "application/json", accept: "application/json" },
         body: JSON.stringify(body),
-        signal: combined,
+        signal: call.signal,
       });
       const contentType = String(response.headers["content-type"] ?? "");
       return interpretAgentResponse(
@@ -214,14 +230,12 @@ export class HttpClient {
       if (error instanceof SidecarAPIError) throw error;
       if (signal?.aborted) throw signal.reason ?? error;
       const url = `${new URL(this.baseURL).origin}${path}`;
-      const reason = deadline.aborted
-        ? `timed out after ${this.timeout} ms`
-        : own.aborted
-          ? (own.reason as Error).message
-          : error instanceof Error
-            ? error.message
-            : String(error);
+      const reason = cut ?? (error instanceof Error ? error.message : String(error));
       throw new AgentUnreachableError(operation, url, reason, error);
+    } finally {
+      clearTimeout(timer);
+      destroyed.removeEventListener("abort", onDestroyed);
+      signal?.removeEventListener("abort", onAborted);
     }
   }
 }
