@@ -51,6 +51,18 @@ describe("the main entry", () => {
     expect(tools).toEqual([]);
   });
 
+  it("reaches of contract v2 only what a ServiceNode lifecycle runs on: no manifest reading, no Go agent's decoding", () => {
+    const v2 = relative.filter((file) => file.startsWith("src/v2/")).sort();
+    expect(v2).toEqual([
+      "src/v2/client.ts",
+      "src/v2/errors.ts",
+      "src/v2/instance-id.ts",
+      "src/v2/routes.ts",
+      "src/v2/service-node.ts",
+      "src/v2/wire-bodies.ts",
+    ]);
+  });
+
   it("is walked for real: the chart and the wire are in it", () => {
     expect(relative).toEqual(
       expect.arrayContaining([

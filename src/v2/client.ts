@@ -8,7 +8,7 @@ import { HttpClient } from "../agent/http-client.ts";
 import type { AgentCalls, V2Registration } from "../agent/registration.ts";
 import { buildDeregisterRequest, buildDrainRequest } from "./service-node.ts";
 import type { DeregisterRequest, DrainRequest, ServiceNode } from "./types.ts";
-import { toWireDeregister, toWireDrain, toWireNode } from "./wire.ts";
+import { toWireDeregister, toWireDrain, toWireNode } from "./wire-bodies.ts";
 
 /** What a v2 lifecycle needs from the agent (Go v0.3 `Client`). */
 export interface Client {

@@ -14,7 +14,7 @@ import {
   routeKey,
   serviceCount,
   transcodedMethod,
-} from "./manifest.ts";
+} from "./routes.ts";
 import type {
   DeregisterRequest,
   DrainRequest,
