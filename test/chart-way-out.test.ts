@@ -4,10 +4,12 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { chartHarness } from "./support/model-chart-harness.ts";
+import { modelInput } from "./support/model-input.ts";
 
 const STOPPING = "lifecycle.stopping";
 type Harness = ReturnType<typeof chartHarness>;
-const output = (h: Harness) => h.actor.getSnapshot().output as { error: Error | null } | undefined;
+const output = (h: Harness) =>
+  h.actor.getSnapshot().output as { error: Error | null; status: Record<string, unknown> } | undefined;
 
 beforeEach(() => {
   // Jitter pinned near the top of its window, so each wait shows which window it drew from.
@@ -168,5 +170,160 @@ describe("chart: the business server ending on its own", () => {
     h.send({ type: "SERVER_EXITED" });
     expect(h.actor.getSnapshot().status).toBe("done");
     expect(h.calls).toEqual([]);
+  });
+});
+
+describe("chart: the grace period a SHUTDOWN names", () => {
+  it("drains with the SHUTDOWN's grace period, and with the lifecycle's when it names none", async () => {
+    const named = await chartHarness().registered();
+    named.send({ type: "SHUTDOWN", gracePeriod: "250ms" });
+    expect(named.calls.at(-1)).toMatchObject({
+      id: "drain",
+      input: { registration: modelInput.registration, gracePeriod: "250ms" },
+    });
+    const unnamed = await chartHarness().registered();
+    unnamed.send({ type: "SHUTDOWN" });
+    expect(unnamed.calls.at(-1)).toMatchObject({
+      id: "drain",
+      input: { registration: modelInput.registration, gracePeriod: "2s" },
+    });
+  });
+});
+
+describe("chart: a window of the way out closing on its step", () => {
+  it("cuts a drain still unanswered at the drain deadline, says so, and stops the server", async () => {
+    const h = await chartHarness().registered();
+    h.send({ type: "SHUTDOWN" });
+    h.expire("drainDeadline", STOPPING);
+    expect(h.state()).toEqual({ stopping: "stoppingServer" });
+    expect(h.actor.getSnapshot().context.status).toMatchObject({
+      lastErrorKind: "sidecar_api",
+      lastError: "drain cut: its window closed 5000 ms after shutdown began",
+    });
+    await h.resolve("stopServer");
+    h.expire("shutdownTimeout", STOPPING);
+    expect(output(h)?.error?.message).toBe(
+      "shutdown timed out after 10000 ms in state deregistering: deregister request unanswered " +
+        "(last error: drain cut: its window closed 5000 ms after shutdown began)",
+    );
+  });
+
+  it("cuts a business server stop still running at the stop deadline, says so, and deregisters", async () => {
+    const h = await chartHarness().registered();
+    h.send({ type: "SHUTDOWN" });
+    await h.resolve("drain", { found: true });
+    h.expire("drainDelay", "lifecycle.stopping.drained");
+    h.expire("stopDeadline", STOPPING);
+    expect(h.state()).toEqual({ stopping: "deregistering" });
+    expect(h.actor.getSnapshot().context.status).toMatchObject({
+      lastErrorKind: "sidecar_api",
+      lastError: "business server stop cut: its window closed 7500 ms after shutdown began",
+    });
+    expect(h.calls.map((call) => call.id)).toEqual(["register", "drain", "stopServer", "deregister"]);
+  });
+});
+
+describe("chart: leaving now (FORCE)", () => {
+  it("sends one deregister of the registered instance and ends without an error once it is accepted", async () => {
+    const h = await chartHarness().registered();
+    h.send({ type: "FORCE" });
+    expect(h.state()).toBe("forcedExit");
+    expect(h.calls.at(-1)).toEqual(
+      expect.objectContaining({ id: "deregister", input: { registration: modelInput.registration } }),
+    );
+    await h.resolve("deregister");
+    expect(h.actor.getSnapshot().status).toBe("done");
+    expect(output(h)?.error).toBeNull();
+    expect(output(h)?.status).toMatchObject({ connected: false, registered: false, registerReplayCount: 1 });
+    expect(h.calls.map((call) => call.id)).toEqual(["register", "deregister"]);
+  });
+
+  it("ends without an error when the forced deregister is accepted after a drain failed", async () => {
+    const h = await chartHarness().registered();
+    h.send({ type: "SHUTDOWN" });
+    await h.reject("drain", new Error("drain failed"));
+    h.send({ type: "FORCE" });
+    expect(h.state()).toBe("forcedExit");
+    await h.resolve("deregister");
+    expect(h.actor.getSnapshot().status).toBe("done");
+    expect(output(h)?.error).toBeNull();
+    expect(output(h)?.status).toMatchObject({ registered: false });
+  });
+
+  it("ends with the forced deregister's failure, reported once", async () => {
+    const h = await chartHarness().registered();
+    h.send({ type: "FORCE" });
+    await h.reject("deregister", new Error("connection refused"));
+    expect(h.actor.getSnapshot().status).toBe("done");
+    expect(output(h)?.error?.message).toBe("connection refused");
+    expect(h.reported.map((error) => error.message)).toEqual(["connection refused"]);
+  });
+
+  it("gives up the forced deregister after the force timeout, saying so", async () => {
+    const h = await chartHarness().registered();
+    h.send({ type: "FORCE" });
+    h.expire("forceTimeout", "lifecycle.forcedExit");
+    expect(h.actor.getSnapshot().status).toBe("done");
+    expect(output(h)?.error?.message).toBe(
+      "forced deregister cut: its window closed 500 ms after shutdown began",
+    );
+    expect(h.actor.getSnapshot().context.status.lastErrorKind).toBe("sidecar_api");
+  });
+
+  it("ends at once with no call when nothing was sent to the agent", () => {
+    const h = chartHarness();
+    h.send({ type: "START" });
+    h.send({ type: "FORCE" });
+    expect(h.actor.getSnapshot().status).toBe("done");
+    expect(h.calls).toEqual([]);
+    expect(output(h)?.error).toBeNull();
+  });
+});
+
+describe("chart: a drain on request has no drain window", () => {
+  it("leaves its drain in flight, and its retry pending, when the drain deadline passes", async () => {
+    const h = await chartHarness().registered();
+    h.send({ type: "DRAIN" });
+    h.expire("drainDeadline", STOPPING);
+    expect(h.state()).toEqual({ stopping: "draining" });
+    await h.reject("drain", new Error("drain failed"));
+    expect(h.state()).toEqual({ stopping: "drainRetry" });
+    expect(h.actor.getSnapshot().status).toBe("active");
+    expect(h.actor.getSnapshot().context.status).toMatchObject({
+      lastErrorKind: "runtime_error",
+      lastError: "drain failed",
+    });
+    h.expire("shutdownRetryDelay", "lifecycle.stopping.drainRetry");
+    await h.resolve("drain", { found: true });
+    expect(h.state()).toBe("drainHeld");
+    expect(h.calls.map((call) => call.id)).toEqual(["register", "drain", "drain"]);
+  });
+
+  it("leaves a failed drain's retry pending when the drain deadline passes during the wait", async () => {
+    const h = await chartHarness().registered();
+    h.send({ type: "DRAIN" });
+    await h.reject("drain", new Error("drain failed"));
+    h.expire("drainDeadline", STOPPING);
+    expect(h.actor.getSnapshot().status).toBe("active");
+    expect(h.state()).toEqual({ stopping: "drainRetry" });
+    expect(h.actor.getSnapshot().context.status.lastError).toBe("drain failed");
+    h.expire("shutdownRetryDelay", "lifecycle.stopping.drainRetry");
+    expect(h.calls.map((call) => call.id)).toEqual(["register", "drain", "drain"]);
+  });
+});
+
+describe("chart: the deregister of the way out", () => {
+  it("deregisters the registered instance after the server stopped, and ends without an error", async () => {
+    const h = await chartHarness().registered();
+    h.send({ type: "SHUTDOWN" });
+    await h.resolve("drain", { found: true });
+    h.expire("drainDelay", "lifecycle.stopping.drained");
+    await h.resolve("stopServer");
+    expect(h.calls.at(-1)).toEqual(
+      expect.objectContaining({ id: "deregister", input: { registration: modelInput.registration } }),
+    );
+    await h.resolve("deregister");
+    expect(h.actor.getSnapshot().status).toBe("done");
+    expect(output(h)?.error).toBeNull();
   });
 });
