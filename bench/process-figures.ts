@@ -19,6 +19,8 @@ interface Run {
   startMs: number;
   rss: number;
   heapUsed: number;
+  /** When the child's imports were evaluated, ms after its process started (its performance.now()). */
+  importedAt: number;
 }
 
 const epoch = () => performance.timeOrigin + performance.now();
@@ -40,7 +42,7 @@ async function runChild(kind: Kind, agent: AgentLink, entry: string): Promise<Ru
       );
     });
     const printedAt = epoch();
-    const memory = JSON.parse(line) as { rss: number; heapUsed: number };
+    const memory = JSON.parse(line) as { rss: number; heapUsed: number; importedAt: number };
     const registeredAt = kind === "bare" ? printedAt : ((await agent.registers(1))[0]?.at as number);
     return { startMs: registeredAt - spawnedAt, ...memory };
   } finally {
@@ -61,6 +63,7 @@ export async function processFigures(agent: AgentLink, entry: string): Promise<v
     startMs: of(kind, "startMs"),
     rss: of(kind, "rss"),
     heapUsed: of(kind, "heapUsed"),
+    importedAt: of(kind, "importedAt"),
   })) as [Run, Run, Run];
 
   const rssOver = (service.rss - floor.rss) / 2 ** 20;
@@ -89,4 +92,9 @@ export async function processFigures(agent: AgentLink, entry: string): Promise<v
     GO.start,
   );
   note(`bare node, spawn → its first line of output: ${ms(bare.startMs)}`);
+  const importOver = service.importedAt - floor.importedAt;
+  note(
+    `imports evaluated, ms after the process started: bare node ${ms(bare.importedAt)}, the floor's three ` +
+      `packages ${ms(floor.importedAt)}, the main entry ${ms(service.importedAt)} (${importOver >= 0 ? "+" : ""}${ms(importOver)})`,
+  );
 }

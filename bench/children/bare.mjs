@@ -1,4 +1,5 @@
 /** Bare node: nothing imported but the report itself. Run: node --expose-gc bare.mjs */
-import { reportMemory } from "./report-memory.mjs";
+import { importsDone, reportMemory } from "./report-memory.mjs";
 
+importsDone();
 reportMemory();

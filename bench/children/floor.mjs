@@ -7,7 +7,9 @@
 import { createParser } from "eventsource-parser";
 import { Pool, request } from "undici";
 import "xstate";
-import { reportMemory } from "./report-memory.mjs";
+import { importsDone, reportMemory } from "./report-memory.mjs";
+
+importsDone(); // static imports: evaluated before this line runs
 
 const url = process.argv[2];
 const pool = new Pool(url, { connections: 4 });

@@ -2,10 +2,11 @@
  * One registered lifecycle from the compiled main entry, as a service holds it.
  * Run: node --expose-gc service.mjs <agent url> <compiled src/index.js>
  */
-import { reportMemory } from "./report-memory.mjs";
+import { importsDone, reportMemory } from "./report-memory.mjs";
 
 const [url, entry] = process.argv.slice(2);
 const { createLifecycle, onStateChange } = await import(entry);
+importsDone();
 const lifecycle = createLifecycle(
   {
     appId: "10001",
