@@ -1,36 +1,26 @@
 /**
- * The library as a service runs it: compiled JavaScript under plain `node`, so the start and
- * memory figures carry no TypeScript loader (and the floor script runs the same way). Built with
- * the project's tsconfig.build.json into node_modules/.cache (dist/ is left alone), from where
- * the dependencies resolve as they do for dist/.
+ * The library as a service runs it: the package's own bundle (scripts/build.mjs, the esbuild build
+ * `npm run build` ships in dist/) under plain `node`, so the start and memory figures carry no
+ * TypeScript loader and count the modules a user's process loads (and the floor script runs the
+ * same way). Bundled into node_modules/.cache (dist/ is left alone), from where the dependencies
+ * resolve as they do for dist/.
  */
 import { execFileSync } from "node:child_process";
+import { rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const outDir = `${root}node_modules/.cache/sidecar-lifecycle-bench`;
 
-/** Compiles machines/ and src/; returns the path of the compiled main entry. */
+/**
+ * Bundles the package's entries as `npm run build` does; returns the path of the bundled main
+ * entry. esbuild does not type-check: someone's work in progress with type errors is measured
+ * as it stands; a syntax error fails the bench.
+ */
 export function buildLibrary(): string {
-  const tsc = `${root}node_modules/typescript/bin/tsc`;
-  const flags = [
-    "--outDir",
-    outDir,
-    "--declaration",
-    "false",
-    "--sourceMap",
-    "false",
-    "--inlineSources",
-    "false",
-  ];
-  try {
-    execFileSync(process.execPath, [tsc, "-p", `${root}tsconfig.build.json`, ...flags], { stdio: "pipe" });
-  } catch (error) {
-    // tsc still emits on type errors (someone's work in progress): measure that, but say so.
-    const output = (error as { stdout?: Buffer }).stdout?.toString() ?? String(error);
-    console.log(
-      `bench: tsc reported errors; measuring what it emitted:\n${output.split("\n").slice(0, 5).join("\n")}`,
-    );
-  }
+  rmSync(outDir, { recursive: true, force: true });
+  execFileSync(process.execPath, [`${root}scripts/build.mjs`, outDir], {
+    stdio: ["ignore", "inherit", "inherit"],
+  });
   return `${outDir}/src/index.js`;
 }
