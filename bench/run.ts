@@ -14,7 +14,9 @@ import { streamFigures } from "./stream-figures.ts";
 
 const started = performance.now();
 console.log(`sidecar-lifecycle bench, node ${process.version}; the Go figures are the issue's (${GO_LABEL})`);
-console.log("  … building the library for the child processes as it ships (scripts/build.mjs: esbuild bundle)");
+console.log(
+  "  … building the library for the child processes as it ships (scripts/build.mjs: esbuild bundle)",
+);
 const entry = buildLibrary();
 const agent = await startAgent();
 try {
