@@ -148,6 +148,11 @@ const livenessFailure = ({ context }: { context: LifecycleContext }) => ({
   error: new WatchLivenessError(context.timing.livenessTimeout),
 });
 
+/** The error the last action of the way out recorded (a cut step, the deadline), for `reportError`. */
+const shutdownErrorOf = ({ context }: { context: LifecycleContext }) => ({
+  error: context.shutdownError as Error,
+});
+
 const shutdownFailure = ({ event }: { event: { error?: unknown } }) => ({ error: failureOf(event.error) });
 
 export const lifecycleMachine = setup({
@@ -508,36 +513,45 @@ export const lifecycleMachine = setup({
           {
             guard: "drainCallInFlight",
             target: ".stoppingServer",
-            actions: {
-              type: "recordStepCut",
-              params: ({ context }) => ({ step: "drain", windowMs: context.timing.drainDeadline }),
-            },
+            actions: [
+              {
+                type: "recordStepCut",
+                params: ({ context }) => ({ step: "drain", windowMs: context.timing.drainDeadline }),
+              },
+              { type: "reportError", params: shutdownErrorOf },
+            ],
           },
           { guard: "drainStepWaiting", target: ".stoppingServer" },
         ],
         stopDeadline: {
           guard: "serverStopping",
           target: ".serverStopped",
-          actions: {
-            type: "recordStepCut",
-            params: ({ context }) => ({
-              step: "business server stop",
-              windowMs: context.timing.stopDeadline,
-            }),
-          },
+          actions: [
+            {
+              type: "recordStepCut",
+              params: ({ context }) => ({
+                step: "business server stop",
+                windowMs: context.timing.stopDeadline,
+              }),
+            },
+            { type: "reportError", params: shutdownErrorOf },
+          ],
         },
         shutdownTimeout: {
           target: "deregistered",
-          actions: assign(({ context }) => {
-            const step = context.shutdownStep ?? "draining";
-            const error = new ShutdownTimeoutError(
-              context.timing.shutdownTimeout,
-              step,
-              WAITING_FOR[step],
-              context.shutdownError ?? undefined,
-            );
-            return { status: withError(context.status, error, nowISO()), shutdownError: error };
-          }),
+          actions: [
+            assign(({ context }) => {
+              const step = context.shutdownStep ?? "draining";
+              const error = new ShutdownTimeoutError(
+                context.timing.shutdownTimeout,
+                step,
+                WAITING_FOR[step],
+                context.shutdownError ?? undefined,
+              );
+              return { status: withError(context.status, error, nowISO()), shutdownError: error };
+            }),
+            { type: "reportError", params: shutdownErrorOf },
+          ],
         },
       },
       initial: "draining",
@@ -675,10 +689,13 @@ export const lifecycleMachine = setup({
       after: {
         forceTimeout: {
           target: "deregistered",
-          actions: {
-            type: "recordStepCut",
-            params: ({ context }) => ({ step: "forced deregister", windowMs: context.timing.forceTimeout }),
-          },
+          actions: [
+            {
+              type: "recordStepCut",
+              params: ({ context }) => ({ step: "forced deregister", windowMs: context.timing.forceTimeout }),
+            },
+            { type: "reportError", params: shutdownErrorOf },
+          ],
         },
       },
     },

@@ -230,11 +230,22 @@ export const lifecycleMachine = setup({
       after: {
         drainDelay: { actions: "assign: drainWindowClosed" },
         drainDeadline: [
-          { target: ".stoppingServer", guard: "drainCallInFlight", actions: "recordStepCut" },
+          {
+            target: ".stoppingServer",
+            guard: "drainCallInFlight",
+            actions: ["recordStepCut", "reportError"],
+          },
           { target: ".stoppingServer", guard: "drainStepWaiting" },
         ],
-        stopDeadline: { target: ".serverStopped", guard: "serverStopping", actions: "recordStepCut" },
-        shutdownTimeout: { target: "deregistered", actions: "assign: status, shutdownError" },
+        stopDeadline: {
+          target: ".serverStopped",
+          guard: "serverStopping",
+          actions: ["recordStepCut", "reportError"],
+        },
+        shutdownTimeout: {
+          target: "deregistered",
+          actions: ["assign: status, shutdownError", "reportError"],
+        },
       },
       states: {
         draining: {
@@ -341,7 +352,10 @@ export const lifecycleMachine = setup({
         },
       },
       after: {
-        forceTimeout: { target: "deregistered", actions: "recordStepCut" },
+        forceTimeout: {
+          target: "deregistered",
+          actions: ["recordStepCut", "reportError"],
+        },
       },
     },
     deregistered: { type: "final" },

@@ -57,6 +57,17 @@ const CALL_FAILURES: Readonly<Record<string, readonly ErrorKind[]>> = {
   "stopServer.failed": ["runtime_error"],
 };
 
+/**
+ * The way out's windows: a timer that closes one on a step still running cuts it (or, the
+ * deadline, ends the way out) and records why; that error reaches `onError` too.
+ */
+const WINDOW_TIMERS: Readonly<Record<string, readonly ErrorKind[]>> = {
+  "timer:drainDeadline": ["sidecar_api"],
+  "timer:stopDeadline": ["sidecar_api"],
+  "timer:forceTimeout": ["sidecar_api"],
+  "timer:shutdownTimeout": ["sidecar_api"],
+};
+
 /** Steps that carry an event from the agent: they move `lastEvent*` (and what the agent says of itself) only. */
 const EVENT_ONLY = new Set(["frame.heartbeat", "OBSERVE_EVENT", "frame.comment"]);
 const EVENT_FIELDS = new Set<keyof Status>([
@@ -204,7 +215,12 @@ export class LifecycleProperties {
 
     // Every failure reaches onError once, with its kind; nothing else reaches it.
     const reported = o.reported.slice(this.#previousReported);
-    const kinds = streamFailure ?? CALL_FAILURES[key];
+    // A window timer that recorded an error cut something; one that recorded none only ended a wait.
+    const cut =
+      WINDOW_TIMERS[key] &&
+      before &&
+      (status.lastError !== before.lastError || status.lastErrorAt !== before.lastErrorAt);
+    const kinds = streamFailure ?? CALL_FAILURES[key] ?? (cut ? WINDOW_TIMERS[key] : undefined);
     if (kinds) {
       if (reported.length !== 1) yield `${key} reached onError ${reported.length} times, expected once`;
       for (const error of reported) {
