@@ -22,13 +22,11 @@ export { newInstanceId, processInstanceId } from "./v2/instance-id.ts";
 export {
   DefaultGatewayManifestPath,
   GatewayManifestSchema,
-  httpRoutesCopy,
   loadGatewayManifest,
-  methodPaths,
   normalizeAndValidate,
-  serviceCount,
 } from "./v2/manifest.ts";
 export { type SidecarResponseMeta, sidecarResponseMeta } from "./v2/response-meta.ts";
+export { httpRoutesCopy, methodPaths, serviceCount } from "./v2/routes.ts";
 export {
   buildDeregisterRequest,
   buildDNS,
@@ -54,4 +52,4 @@ export type {
   ServiceNode,
   ServiceOptions,
 } from "./v2/types.ts";
-export { toWireDeregister, toWireDrain, toWireNode } from "./v2/wire.ts";
+export { toWireDeregister, toWireDrain, toWireNode } from "./v2/wire-bodies.ts";

@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { loadGreeterServices } from "../examples/greeter-proto.ts";
 import { greeterManifestPath } from "../src/demo/greeter-v2.ts";
 import { grpcMethodPaths } from "../src/go/grpc.ts";
-import { loadGatewayManifest, methodPaths } from "../src/v2/manifest.ts";
+import { loadGatewayManifest } from "../src/v2/manifest.ts";
+import { methodPaths } from "../src/v2/routes.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 

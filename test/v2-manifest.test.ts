@@ -9,12 +9,10 @@ import { GatewayManifestError } from "../src/v2/errors.ts";
 import {
   DefaultGatewayManifestPath,
   GatewayManifestSchema,
-  httpRoutesCopy,
   loadGatewayManifest,
-  methodPaths,
   normalizeAndValidate,
-  serviceCount,
 } from "../src/v2/manifest.ts";
+import { httpRoutesCopy, methodPaths, serviceCount } from "../src/v2/routes.ts";
 import type { GatewayManifest, HTTPRoute } from "../src/v2/types.ts";
 
 const SERVICE = "acme.auth.v1.AuthService";

@@ -12,10 +12,8 @@ import {
   decodeWireNode,
   isV2Body,
   serviceOptionsFromWire,
-  toWireDeregister,
-  toWireDrain,
-  toWireNode,
 } from "../src/v2/wire.ts";
+import { toWireDeregister, toWireDrain, toWireNode } from "../src/v2/wire-bodies.ts";
 
 const FIXTURES = join(import.meta.dirname, "fixtures/v2");
 const INSTANCE = "0193a5c2-7d4e-7f3a-9b1c-5e6f7a8b9c0d";

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import type { RegisterRequest } from "../../machines/types.ts";
 import { toWireRegister } from "../agent/http-client.ts";
 import type { ServiceNode } from "../v2/types.ts";
-import { toWireNode } from "../v2/wire.ts";
+import { toWireNode } from "../v2/wire-bodies.ts";
 
 export type ServiceState = "Registered" | "Draining" | "Deregistered";
 

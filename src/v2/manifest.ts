@@ -12,16 +12,6 @@ import { Fields } from "./json-fields.ts";
 import { compareStrings, normalizeHTTPRoute, routeKey, sortedUnique, transcodedMethod } from "./routes.ts";
 import type { GatewayManifest, GatewayManifestService, HTTPRoute } from "./types.ts";
 
-export {
-  compareStrings,
-  httpRoutesCopy,
-  methodPaths,
-  normalizeHTTPRoute,
-  routeKey,
-  serviceCount,
-  transcodedMethod,
-} from "./routes.ts";
-
 export const GatewayManifestSchema = "firefly.gateway.manifest.v1";
 export const DefaultGatewayManifestPath = "dep/protobuf/gen/gateway.manifest.json";
 

@@ -1,8 +1,7 @@
 /**
  * The routes and methods of a gateway manifest, as pure functions: what a ServiceNode is built
- * from and checked against. Apart from src/v2/manifest.ts (which re-exports them) so that what
- * the main entry reaches for a v2 node does not load the manifest's file reading and strict
- * JSON decoding.
+ * from and checked against. Apart from src/v2/manifest.ts so that what the main entry reaches
+ * for a v2 node does not load the manifest's file reading and strict JSON decoding.
  */
 import type { GatewayManifest, HTTPRoute } from "./types.ts";
 

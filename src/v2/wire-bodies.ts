@@ -1,7 +1,7 @@
 /**
  * The v2 bodies a client sends (snake_case JSON, protocol.md "Contract v2"): what `ApiClient`
- * posts. Apart from src/v2/wire.ts (which re-exports them beside the decoders a Go agent's
- * reading needs) so that the main entry, which reaches ApiClient, does not load those decoders.
+ * posts. Apart from src/v2/wire.ts (the same bodies read back as a Go agent reads them) so that
+ * the main entry, which reaches ApiClient, does not load those decoders.
  */
 import type { DeregisterRequest, DrainRequest, HTTPRoute, ServiceNode } from "./types.ts";
 

@@ -1,21 +1,11 @@
 /**
- * Contract v2 on the wire (snake_case JSON, protocol.md "Contract v2"): the bodies a client
- * sends, the same bodies read back as a Go agent reads them (for the dev agent), and a service's
- * options file (for the CLI's `--service-options`).
+ * Contract v2 on the wire (snake_case JSON, protocol.md "Contract v2"), read back as a Go agent
+ * reads it (for the dev agent): the bodies a client sends (written in wire-bodies.ts), and a
+ * service's options file (for the CLI's `--service-options`).
  */
 import { DecodeError } from "../agent/decode-error.ts";
 import { Fields } from "./json-fields.ts";
 import type { DeregisterRequest, DrainRequest, HTTPRoute, ServiceNode, ServiceOptions } from "./types.ts";
-
-export {
-  toWireDeregister,
-  toWireDrain,
-  toWireNode,
-  type WireDeregisterRequest,
-  type WireDrainRequest,
-  type WireHTTPRoute,
-  type WireServiceNode,
-} from "./wire-bodies.ts";
 
 // A Go agent matches JSON keys case-insensitively and ignores unknown ones: so does this reading.
 const AS_GO = { fold: true };
