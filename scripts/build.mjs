@@ -11,28 +11,29 @@
  * Used by `npm run build` (into dist/) and by the bench (bench/build.ts, into its cache dir), so
  * the bench measures what ships. Run: node scripts/build.mjs [outdir], default dist.
  */
-import { chmodSync } from "node:fs";
+import { chmodSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-/** Every entry the package exposes; each lands at dist/<same path>.js (see package.json). */
-export const entries = [
-  "src/index.ts",
-  "machines/lifecycle.machine.ts",
-  "src/testing.ts",
-  "src/dev-agent.ts",
-  "src/inspector.ts",
-  "src/ops.ts",
-  "src/v2.ts",
-  "src/cli/main.ts",
+/**
+ * Every entry the package exposes, read from package.json (`exports` and `bin`): each lands at
+ * dist/<the source's path>.js, so a source of `./dist/src/index.js` is `src/index.ts`.
+ */
+const manifest = JSON.parse(readFileSync(resolve(root, "package.json"), "utf8"));
+const built = [
+  ...Object.values(manifest.exports).flatMap((target) =>
+    typeof target === "string" ? [] : [target.default],
+  ),
+  ...Object.values(manifest.bin),
 ];
+export const entries = built.map((path) => path.replace(/^(\.\/)?dist\//, "").replace(/\.js$/, ".ts"));
 
-/** Bundles the entries into `outdir`; resolves with esbuild's metafile. */
+/** Bundles the entries into `outdir`. */
 export async function bundle(outdir = resolve(root, "dist")) {
-  const result = await build({
+  await build({
     absWorkingDir: root,
     entryPoints: entries,
     outbase: ".",
@@ -50,12 +51,10 @@ export async function bundle(outdir = resolve(root, "dist")) {
     // The maps carry the sources they point at: src/ and machines/ do not ship.
     sourcemap: true,
     sourcesContent: true,
-    metafile: true,
     logLevel: "warning",
   });
   // The bin: esbuild keeps main.ts's shebang; npm links it, a checkout runs it directly.
   chmodSync(resolve(outdir, "src/cli/main.js"), 0o755);
-  return result.metafile;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
