@@ -109,7 +109,7 @@ async function readCapped(body: AsyncIterable<Buffer>): Promise<string> {
 const pools = new Map<string, { pool: Pool; users: number }>();
 
 /** Connections one agent origin may have open at once, across every client of the process. */
-export const PoolConnections = 16;
+const PoolConnections = 16;
 
 function acquirePool(origin: string): Pool {
   const shared = pools.get(origin) ?? { pool: new Pool(origin, { connections: PoolConnections }), users: 0 };
