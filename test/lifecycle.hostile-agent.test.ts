@@ -6,14 +6,13 @@
  * only ever simulated.
  */
 import { setImmediate as turn } from "node:timers/promises";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { SimulatedClock } from "xstate";
 import { ShutdownTimeoutError } from "../src/errors.ts";
 import type { Lifecycle } from "../src/lifecycle.ts";
 import { legacyConnected, type WatchScript } from "./support/agent.ts";
 import { authWireBody } from "./support/fixtures.ts";
+import { heapAfterGC } from "./support/heap.ts";
 import {
   advanceUntil,
   countEvents,
@@ -23,15 +22,6 @@ import {
 } from "./support/lifecycle-harness.ts";
 
 const h = useAgent();
-
-// A heap figure means something only after a full GC; expose it here so the suite needs no node flag.
-setFlagsFromString("--expose-gc");
-const collectGarbage = runInNewContext("gc") as () => void;
-
-function heapAfterGC(): number {
-  collectGarbage();
-  return process.memoryUsage().heapUsed;
-}
 
 const connectedFrame = (id: number) => `id: ${id}\nevent: connected\ndata: ok\n\n`;
 const accepted = { status: 200, body: {} };

@@ -5,8 +5,6 @@
  * nothing is timed (speed is the bench's).
  */
 import { setImmediate as turn } from "node:timers/promises";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SimulatedClock } from "xstate";
 import type { ConnectionEvent } from "../machines/types.ts";
@@ -21,14 +19,8 @@ import { ErrWatchStreamClosed, WatchEventParseError } from "../src/errors.ts";
 import { type CreateLifecycleOptions, createLifecycle, type Lifecycle } from "../src/lifecycle.ts";
 import { TestAgent } from "./support/agent.ts";
 import { authRequest } from "./support/fixtures.ts";
+import { heapAfterGC } from "./support/heap.ts";
 import { advanceUntil, eventually, rejectionOf, waitForStatus, within } from "./support/lifecycle-harness.ts";
-
-setFlagsFromString("--expose-gc");
-const collectGarbage = runInNewContext("gc") as () => void;
-function heapAfterGC(): number {
-  collectGarbage();
-  return process.memoryUsage().heapUsed;
-}
 
 const connectedFrame = (id: number) =>
   `id: ${id}\nevent: connected\ndata: {"event":"connected","status":"ready"}\n\n`;
