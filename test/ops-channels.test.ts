@@ -131,7 +131,7 @@ describe("typed events", () => {
     );
     lifecycle.on(
       "replayed",
-      record("replayed", (p) => `count=${p.count} latency=${typeof p.latencyMs}`),
+      record("replayed", (p) => `count=${p.count} latency ≥ 0: ${(p.latencyMs ?? -1) >= 0}`),
     );
     lifecycle.on(
       "disconnected",
@@ -163,7 +163,7 @@ describe("typed events", () => {
       "error watch_stream_closed in registered", // the state it was recorded in
       "disconnected watch_stream_closed count=1",
       "registered replay=true",
-      "replayed count=1 latency=number",
+      "replayed count=1 latency ≥ 0: true",
       "draining 20s",
       "deregistered error=null",
     ]);

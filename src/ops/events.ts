@@ -106,7 +106,6 @@ export function emitChartEvents(
   type Snapshot = ReturnType<typeof actor.getSnapshot>;
   let previous: unknown;
   let from: LifecycleStateName = "idle";
-  let connectedAt: number | null = null;
   let inspection: { unsubscribe(): void } | undefined;
   const wanted = () => transitionChannel.hasSubscribers || events.has("transition");
 
@@ -119,10 +118,6 @@ export function emitChartEvents(
     if (event === undefined && before === to) return;
     const status = { ...snapshot.context.status, state: to };
     const at = performance.now();
-    // The agent's `connected` is what moves a stream that was opening (or registered) into a register.
-    if (before !== to && (to === "connected" || to === "awaitingServer") && CONNECTED_FROM.has(before)) {
-      connectedAt = at;
-    }
     if (event !== undefined) {
       const info: TransitionInfo = { from: before, event, to, status, instance, at };
       if (transitionChannel.hasSubscribers) transitionChannel.publish(info);
@@ -133,7 +128,8 @@ export function emitChartEvents(
       const replay = status.registerReplayCount > 1;
       events.emit("registered", { status, replay });
       if (replay) {
-        const latencyMs = connectedAt === null ? null : at - connectedAt;
+        // From the agent's last `connected`, as the chart recorded it (ms on the wall clock).
+        const latencyMs = status.lastConnectedAt ? Date.now() - Date.parse(status.lastConnectedAt) : null;
         events.emit("replayed", { status, count: status.registerReplayCount - 1, latencyMs });
       }
     } else if (to === "disconnected") {
@@ -170,6 +166,3 @@ export function emitChartEvents(
     inspection?.unsubscribe();
   };
 }
-
-/** Leaves a `connected` frame moves into a register (or the wait for the server). */
-const CONNECTED_FROM: ReadonlySet<LifecycleStateName> = new Set(["connecting", "registered"]);
