@@ -209,8 +209,7 @@ export class HttpClient {
     destroyed.addEventListener("abort", onDestroyed);
     signal?.addEventListener("abort", onAborted);
     try {
-      if (destroyed.aborted) onDestroyed();
-      if (this.#released) throw new Error(cut ?? "the client is closed");
+      if (this.#released) throw destroyed.aborted ? destroyed.reason : new Error("the client is closed");
       if (signal?.aborted) throw signal.reason;
       const response = await this.#pool.request({
         method: "POST",
