@@ -16,9 +16,11 @@
  * Hostile agents: a `connected` that arrives while a register is in flight never cancels it;
  * it queues one replay, sent when the call settles (at most one in flight, one queued). A stream
  * that ends while a register is in flight waits for its answer in `streamLost` (the call is not
- * undone), then reconnects. The reconnect backoff resets only when a register is accepted on a
- * live stream, so a flapping agent (connected, then EOF) meets a growing backoff instead of a
- * reconnect storm.
+ * undone), then reconnects. Reconnects wait a jittered phase, then a steady period, then a
+ * growing window (backoff.ts `reconnectDelay`); that backoff resets only when a register is
+ * accepted on a live stream, so a flapping agent (connected, then EOF) meets a growing backoff
+ * instead of a reconnect storm. Register and drain/deregister retries use full jitter
+ * (`backoffDelay`): the agent is up and refused, or a deadline runs, so the first retry is fast.
  * The way out's budget (types.ts `LifecycleTiming`) bounds every step by what is left of it.
  * Liveness: the chart alone decides that the agent is hung, when its silence timer (`liveness`)
  * runs out. Every event re-arms it: heartbeats (those of one I/O turn come as their last one) and
@@ -29,7 +31,7 @@
  * and a flood of bytes costs the chart one step per interval, not one per chunk.
  */
 import { and, assign, fromCallback, fromPromise, not, or, setup, stateIn } from "xstate";
-import { backoffDelay } from "./backoff.ts";
+import { backoffDelay, reconnectDelay } from "./backoff.ts";
 import { failureOf, ShutdownTimeoutError, StepCutError, WatchLivenessError } from "./errors.ts";
 import {
   initialStatus,
@@ -175,7 +177,7 @@ export const lifecycleMachine = setup({
   },
   delays: {
     reconnectDelay: ({ context }) =>
-      backoffDelay(context.reconnectFailures - 1, context.timing.reconnectInterval, Math.random()),
+      reconnectDelay(context.reconnectFailures - 1, context.timing.reconnectInterval, Math.random()),
     registerRetryDelay: ({ context }) =>
       backoffDelay(context.registerFailures - 1, context.timing.reconnectInterval, Math.random()),
     shutdownRetryDelay: ({ context }) =>

@@ -25,7 +25,7 @@ export interface RuntimeOptions {
   watchURL?: string;
   /** Per-request timeout of register / drain / deregister. Default 3000. */
   requestTimeout?: number;
-  /** Cap of the jittered reconnect and retry backoff; the first retry comes within 100 ms. Default 1000. */
+  /** Cap of the jittered reconnect and retry backoff; the first reconnect comes within 250 ms, the first register or shutdown retry within 100 ms. Default 1000. */
   reconnectInterval?: number;
   /** No byte from the agent for this long counts as a hung agent. Default 15000. */
   livenessTimeout?: number;

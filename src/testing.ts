@@ -25,6 +25,7 @@ export {
   type AgentCallPath,
   backoffWindow,
   LifecycleProperties,
+  reconnectWindow,
   type StepObservation,
 } from "./testing/properties.ts";
 export { type LifecycleDriver, type ReplayOptions, replayPath } from "./testing/replay.ts";

@@ -1,10 +1,12 @@
 /**
- * The jittered backoff the chart's reconnect, register-retry and shutdown-retry delays use.
- * Expectations are the documented windows written out (first ≤ 100 ms, ×1.5 per failure, capped at
- * the reconnectInterval), not recomputed with the module's own constants.
+ * The jittered backoffs of the chart's delays: `backoffDelay` for register and shutdown retries,
+ * `reconnectDelay` for reconnects. Expectations are the documented windows written out (retries:
+ * first ≤ 100 ms, ×1.5 per failure; reconnects: a phase in [0, 250) ms, three periods of 200–250
+ * ms, then ×1.5 per failure; both capped at the reconnectInterval), not recomputed with the
+ * module's own constants.
  */
 import { describe, expect, it } from "vitest";
-import { backoffDelay } from "../machines/backoff.ts";
+import { backoffDelay, reconnectDelay } from "../machines/backoff.ts";
 
 const ALMOST_ONE = 0.999_999;
 
@@ -40,5 +42,52 @@ describe("backoffDelay", () => {
 
   it("treats a negative attempt as the first", () => {
     expect(largest(-1, 1_000)).toBe(99);
+  });
+});
+
+describe("reconnectDelay", () => {
+  const longest = (attempt: number, cap: number) => reconnectDelay(attempt, cap, ALMOST_ONE);
+  const shortest = (attempt: number, cap: number) => reconnectDelay(attempt, cap, 0);
+
+  it("draws the first reconnect from a phase in [0, 250) ms", () => {
+    expect(shortest(0, 1_000)).toBe(0);
+    expect(reconnectDelay(0, 1_000, 0.5)).toBe(125);
+    expect(longest(0, 1_000)).toBe(249);
+  });
+
+  it("keeps a steady period for the next three, less up to 20 %: 200–250 ms", () => {
+    for (const attempt of [1, 2, 3]) {
+      expect(shortest(attempt, 1_000)).toBe(200);
+      expect(reconnectDelay(attempt, 1_000, 0.5)).toBe(225);
+      expect(longest(attempt, 1_000)).toBe(249);
+    }
+  });
+
+  it("then grows the window ×1.5 per attempt (375, 562.5, 843.75 ms), waiting 80–100 % of it, up to the cap", () => {
+    const windows = Array.from({ length: 6 }, (_, i) => [shortest(4 + i, 1_000), longest(4 + i, 1_000)]);
+    expect(windows).toEqual([
+      [300, 374],
+      [450, 562],
+      [675, 843],
+      [800, 999],
+      [800, 999],
+      [800, 999],
+    ]);
+  });
+
+  it("never waits past the cap, even after very many failures", () => {
+    expect(longest(1_000, 1_000)).toBe(999);
+    expect(longest(20, 5_000)).toBe(4_999);
+    expect(shortest(20, 5_000)).toBe(4_000);
+  });
+
+  it("respects a cap smaller than the period, the first wait and the later ones", () => {
+    expect(longest(0, 20)).toBe(19);
+    expect(longest(2, 20)).toBe(19);
+    expect(shortest(2, 20)).toBe(16);
+  });
+
+  it("treats a negative attempt as the first", () => {
+    expect(longest(-1, 1_000)).toBe(249);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Retry backoff on the chart alone (controlled actors, timers fired by name): every retry draws
- * from its own attempt's window (machines/backoff.ts: attempt k waits in [0, min(cap, 100·1.5^k)),
- * the cap being the reconnect interval, 1 s here), and each success starts its counter again.
+ * from its own attempt's window (machines/backoff.ts: a register or shutdown retry k waits in
+ * [0, min(cap, 100·1.5^k)), the cap being the reconnect interval, 1 s here; reconnects have their
+ * own schedule, see chart-way-out), and each success starts its counter again.
  * Jitter is pinned near the top of its window, so a wait tells which window it came from
  * (99 ms: first, 149 ms: second, 224 ms: third), its lower bound included.
  */
@@ -147,16 +148,18 @@ describe("chart: a `connected` while a register is in flight or waiting to be re
 
 describe("chart: reconnect backoff after a queued replay", () => {
   it("resets on a register accepted on a live stream even when a replay was queued behind it", async () => {
+    // Jitter at 0: the first reconnect's phase waits 0 ms, every later reconnect at least 200 ms.
+    vi.spyOn(Math, "random").mockReturnValue(0);
     const h = await chartHarness().registered();
     h.emit({ type: "WATCH.FAILED", error: new Error("eof") });
-    expect(h.expire("reconnectDelay", RECONNECT)).toBe(99);
+    expect(h.expire("reconnectDelay", RECONNECT)).toBe(0);
     h.agentConnected();
     h.agentConnected(); // queued behind the register in flight
     await h.resolve("register"); // accepted on a live stream: the backoff starts again
     h.emit({ type: "WATCH.FAILED", error: new Error("eof") }); // while the queued replay is in flight
     await h.resolve("register"); // accepted after the stream died: proves nothing, changes nothing
     expect(h.state()).toEqual({ running: "disconnected" });
-    expect(h.expire("reconnectDelay", RECONNECT)).toBe(99);
+    expect(h.expire("reconnectDelay", RECONNECT)).toBe(0);
     expect(h.calls.map((call) => call.id)).toEqual(["register", "register", "register"]);
   });
 });

@@ -20,34 +20,40 @@ afterEach(() => {
 });
 
 describe("chart: backoff windows", () => {
-  it("waits at most 100 ms before the first reconnect, then 150, then 225 while no register is accepted", async () => {
+  it("waits a phase under 250 ms before the first reconnect, then 200–250 ms three times, then a window ×1.5, while no register is accepted", async () => {
     const h = await chartHarness().registered();
-    const waits: (number | undefined)[] = [];
-    for (let i = 0; i < 3; i += 1) {
-      h.emit({ type: "WATCH.FAILED", error: new Error("watch stream closed") });
-      waits.push(h.expire("reconnectDelay", "lifecycle.running.disconnected"));
-    }
-    expect(waits).toEqual([99, 149, 224]);
+    const waits = (random: number) => {
+      vi.spyOn(Math, "random").mockReturnValue(random);
+      return Array.from({ length: 5 }, () => {
+        h.emit({ type: "WATCH.FAILED", error: new Error("watch stream closed") });
+        return h.expire("reconnectDelay", "lifecycle.running.disconnected");
+      });
+    };
+    expect(waits(0.999)).toEqual([249, 249, 249, 249, 374]);
+    expect(waits(0)).toEqual([450, 675, 800, 800, 800]); // the 6th to 10th: ×1.5, then the 1 s cap
   });
 
-  it("starts the reconnect backoff again from the first window once a register is accepted", async () => {
+  // Jitter at 0: the phase of the first reconnect waits 0 ms, every later one at least 200 ms.
+  it("starts the reconnect backoff again from the phase once a register is accepted", async () => {
+    vi.spyOn(Math, "random").mockReturnValue(0);
     const h = await chartHarness().registered();
     h.emit({ type: "WATCH.FAILED", error: new Error("eof") });
-    h.expire("reconnectDelay", "lifecycle.running.disconnected");
+    expect(h.expire("reconnectDelay", "lifecycle.running.disconnected")).toBe(0);
     h.agentConnected();
     await h.resolve("register");
     h.emit({ type: "WATCH.FAILED", error: new Error("eof") });
-    expect(h.expire("reconnectDelay", "lifecycle.running.disconnected")).toBe(99);
+    expect(h.expire("reconnectDelay", "lifecycle.running.disconnected")).toBe(0);
   });
 
   it("keeps the reconnect backoff growing when the register is accepted only after the stream died", async () => {
+    vi.spyOn(Math, "random").mockReturnValue(0);
     const h = await chartHarness().registered();
     h.emit({ type: "WATCH.FAILED", error: new Error("eof") });
     h.expire("reconnectDelay", "lifecycle.running.disconnected");
     h.agentConnected();
     h.emit({ type: "WATCH.FAILED", error: new Error("eof") });
     await h.resolve("register");
-    expect(h.expire("reconnectDelay", "lifecycle.running.disconnected")).toBe(149);
+    expect(h.expire("reconnectDelay", "lifecycle.running.disconnected")).toBe(200);
   });
 
   it("waits at most 100 ms before the first register retry", async () => {

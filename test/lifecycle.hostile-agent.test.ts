@@ -157,12 +157,13 @@ describe("lifecycle: a flapping agent", () => {
 
     await advanceUntil(clock, lifecycle, () => clock.now() >= 10_000, "10 s of flapping");
     await waitForStatus(lifecycle, (s) => s.state === "disconnected", "the last stream to fail");
-    // Waits of half of each backoff window (100, 150, 225, 337.5, 506.25, 759.375 ms, then the
-    // 1,000 ms cap): 50, 75, 112, 168, 253, 379, then 500 each. Reconnects start at 50, 125, 237,
-    // 405, 658, 1037, then every 500 ms up to 9537: 6 + 17 = 23 reconnects after the first watch.
-    expect(h.agent.watchRequests).toBe(1 + 23);
+    // Reconnect waits with the jitter at 0.5 (machines/backoff.ts): a phase of 125 ms, three
+    // periods of 225, then 90 % of each grown window (375, 562.5, 843.75 ms, then the 1,000 ms
+    // cap): 337, 506, 759, then 900 each. Reconnects start at 125, 350, 575, 800, 1137, 1643,
+    // 2402, then every 900 ms up to 9602: 7 + 8 = 15 reconnects after the first watch.
+    expect(h.agent.watchRequests).toBe(1 + 15);
     const status = lifecycle.status();
-    expect(status.disconnectCount).toBe(24);
+    expect(status.disconnectCount).toBe(16);
     expect(status.registerReplayCount).toBeGreaterThanOrEqual(1);
     // Every register that was sent was answered and counted: none was undone by the stream ending.
     expect(status.registerReplayCount).toBe(h.agent.callsTo("/register").length);

@@ -37,7 +37,7 @@ export const lifecycleMachine = setup({
     serverStopping: stateIn("#lifecycle.stopping.stoppingServer"),
   },
   delays: {
-    reconnectDelay: 50,
+    reconnectDelay: 125,
     registerRetryDelay: 50,
     shutdownRetryDelay: 50,
     livenessTimeout: 15000,
