@@ -4,7 +4,7 @@
  * agent saw (watch requests, open streams, registers) and what each subscriber or lifecycle got;
  * nothing is timed (speed is the bench's).
  */
-import { setImmediate as turn } from "node:timers/promises";
+import { setTimeout as sleep, setImmediate as turn } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SimulatedClock } from "xstate";
 import type { ConnectionEvent } from "../machines/types.ts";
@@ -271,6 +271,52 @@ describe("shared watch: subscribers", () => {
     const c = subscribe();
     expect(await c.next()).toMatchObject({ type: "connected" });
     expect(agent.watchRequests).toBe(2);
+  });
+
+  it("gives one that attached while the stream opened the first connected as late after its attach as the opening took, events in order", async () => {
+    agent.watch = "hold";
+    const a = subscribe();
+    const aRead = a.next();
+    await agent.until(() => agent.held("/watch") === 1, "the watch request to be held");
+    await sleep(100);
+    const b = subscribe();
+    const bAttachedAt = performance.now();
+    const bRead = b.next();
+    await sleep(100);
+    agent.answerHeld("/watch", { frames: [connectedFrame(1), heartbeatFrame(2)] });
+
+    expect(await aRead).toMatchObject({ type: "connected", eventId: "1" });
+    const aHeardAt = performance.now();
+    expect(await bRead).toMatchObject({ type: "connected", eventId: "1" });
+    // b attached ≥ 100 ms into an opening of ≥ 200 ms: due ≥ 200 ms after its attach, ≥ 100 ms after a.
+    expect(performance.now() - bAttachedAt).toBeGreaterThanOrEqual(195);
+    expect(performance.now() - aHeardAt).toBeGreaterThanOrEqual(95);
+    expect(await b.next()).toMatchObject({ type: "heartbeat", eventId: "2" });
+    expect(agent.watchRequests).toBe(1);
+
+    // One attaching after the opening gets the connected at once.
+    const c = subscribe();
+    const cAttachedAt = performance.now();
+    expect(await c.next()).toMatchObject({ type: "connected", eventId: "1" });
+    expect(performance.now() - cAttachedAt).toBeLessThan(95);
+  });
+
+  it("ends the wait for the first connected when the subscriber leaves", async () => {
+    agent.watch = "hold";
+    const a = subscribe();
+    const aRead = a.next();
+    await agent.until(() => agent.held("/watch") === 1, "the watch request to be held");
+    await sleep(1_000);
+    const b = subscribe();
+    const bRead = rejectionOf(b.next());
+    agent.answerHeld("/watch", { frames: [connectedFrame(1)] });
+    await aRead;
+    // b is due about 1 s from now; leaving ends its wait at once.
+    const leftAt = performance.now();
+    b.controller.abort();
+    expect(await within(bRead, "the aborted read")).toMatchObject({ name: "AbortError" });
+    expect(performance.now() - leftAt).toBeLessThan(500);
+    expect(agent.openStreams).toBe(1);
   });
 
   it("detaches only the subscriber that aborts; the last abort closes the connection", async () => {

@@ -16,6 +16,11 @@
  *   the same way), after the events it had not read, and the registry forgets the stream at once.
  *   Each lifecycle then reconnects on its own jittered backoff, and the first to come back opens
  *   a fresh stream; the others attach as their backoff ends, so the registers stay spread.
+ * - Sharing does not change when a lifecycle hears `connected`. One that attached while the stream
+ *   was opening gets the first `connected` as late as a private stream opened at its attach would
+ *   have: the opening's latency after its attach. Without that, every lifecycle whose backoff
+ *   ended during the opening (tens of them in a restart storm, where the opening takes as long as
+ *   the event loop is busy) would register in the same millisecond, undoing the jitter.
  * - A subscriber whose signal aborts leaves alone; the stream is aborted when the last one leaves.
  *   Any leave also retires the stream: it keeps serving who is attached, but the next subscriber
  *   opens a fresh one. A lifecycle leaves its stream for a shutdown or because its liveness timer
@@ -53,8 +58,13 @@ type End = { error: unknown } | { returned: true };
 
 class Subscriber {
   readonly queue: ConnectionEvent[] = [];
+  readonly attachedAt = performance.now();
+  /** No event is read before this (performance.now() ms; 0: no wait): see holdUntilDue. */
+  dueAt = 0;
+  /** Held until dueAt: new events do not wake it, its end or its abort do. */
+  held = false;
   end: End | undefined;
-  /** Resumes the subscription waiting for an event or its end. */
+  /** Resumes the subscription waiting for an event, its end or its due time. */
   wake: (() => void) | undefined;
 
   constructor(readonly onActivity: () => void) {}
@@ -69,16 +79,16 @@ class Subscriber {
       if (queue.length >= SubscriberBacklogLimit) return false;
       queue.push(event);
     }
-    this.#resume();
+    if (!this.held) this.resume();
     return true;
   }
 
   finish(end: End): void {
     this.end ??= end;
-    this.#resume();
+    this.resume();
   }
 
-  #resume(): void {
+  resume(): void {
     const wake = this.wake;
     this.wake = undefined;
     wake?.();
@@ -88,6 +98,7 @@ class Subscriber {
 class SharedStream {
   readonly #subscribers = new Set<Subscriber>();
   readonly #controller = new AbortController();
+  readonly #openedAt = performance.now();
   #lastConnected: ConnectionEvent | undefined;
   /** The latest heartbeat since #lastConnected (merged as the queues merge them). */
   #lastHeartbeat: ConnectionEvent | undefined;
@@ -155,6 +166,11 @@ class SharedStream {
 
   #publish(event: ConnectionEvent): void {
     if (event.type === "connected") {
+      if (!this.#lastConnected) {
+        // The opening: each subscriber so far hears it as late after its attach as it took.
+        const latency = performance.now() - this.#openedAt;
+        for (const subscriber of this.#subscribers) subscriber.dueAt = subscriber.attachedAt + latency;
+      }
       this.#lastConnected = event;
       this.#lastHeartbeat = undefined;
     } else if (event.type === "heartbeat" && this.#lastConnected) {
@@ -199,12 +215,16 @@ async function* subscription(
   const onAbort = () => {
     stream.detach(subscriber);
     subscriber.queue.length = 0;
-    subscriber.wake?.();
+    subscriber.resume();
   };
   signal.addEventListener("abort", onAbort, { once: true });
   try {
     for (;;) {
       signal.throwIfAborted();
+      if (subscriber.dueAt !== 0) {
+        await holdUntilDue(subscriber);
+        signal.throwIfAborted();
+      }
       const event = subscriber.queue.shift();
       if (event) {
         yield event;
@@ -223,6 +243,21 @@ async function* subscription(
     signal.removeEventListener("abort", onAbort);
     stream.detach(subscriber);
   }
+}
+
+/** Waits until the subscriber's events are due (see Subscriber.dueAt), or it ends or leaves. */
+async function holdUntilDue(subscriber: Subscriber): Promise<void> {
+  const wait = subscriber.dueAt - performance.now();
+  subscriber.dueAt = 0;
+  if (wait < 1 || subscriber.end) return;
+  subscriber.held = true;
+  let timer: NodeJS.Timeout | undefined;
+  await new Promise<void>((resolve) => {
+    subscriber.wake = resolve;
+    timer = setTimeout(() => subscriber.resume(), wait);
+  });
+  clearTimeout(timer);
+  subscriber.held = false;
 }
 
 /**
