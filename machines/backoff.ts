@@ -40,10 +40,9 @@ export const RECONNECT_JITTER = 0.2;
  *   `cap` (the reconnectInterval), less up to RECONNECT_JITTER: a dead agent is not hammered.
  * Against full jitter over growing windows (what the retries use), the gap between two attempts
  * stays under the period early on, so the wait from the agent being back to the replay has a
- * short tail (`npm run bench`, two runs: p90 138 and 189 ms, the longest 210 and 214 ms; full
- * jitter gave p90 156–360 and a longest of 229–714), and a 200 ms outage costs each service
- * about one failed attempt instead of two or three (in the 500-lifecycle storm, 681 failed watch
- * attempts instead of 1,241).
+ * short tail (`npm run bench`, five runs: p90 138–212 ms, the longest 210–255 ms; full
+ * jitter gave p90 156–360 and a longest of 229–714), and an outage costs fewer failed attempts
+ * (the bench's 500 lifecycles, agent down 200 ms: 181 failed reconnects instead of 741).
  */
 export function reconnectDelay(attempt: number, cap: number, random: number): number {
   const period = Math.min(cap, RECONNECT_PERIOD_MS);
