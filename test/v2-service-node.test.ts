@@ -322,3 +322,34 @@ describe("drain and deregister requests", () => {
     expect(buildDeregisterRequest(node)).toEqual({ appId: "10001", appInstanceId: "i-1" });
   });
 });
+
+describe("serviceNodeProblems: a node built by hand", () => {
+  it("names the parts a node lacks instead of throwing a TypeError", () => {
+    const node = { ...validNode(), kernel: undefined, methods: undefined, httpRoutes: "none" };
+    expect(serviceNodeProblems(node as unknown as ServiceNode)).toEqual([
+      "kernel.language is required",
+      "kernel.version is required",
+      "methods must be a list of method paths",
+      "http_routes must be a list of routes",
+    ]);
+  });
+
+  it("reports a method that is not a string as invalid", () => {
+    const node = { ...validNode(), methods: [LOGIN, 7] };
+    expect(serviceNodeProblems(node as unknown as ServiceNode)).toEqual(["method is invalid: 7"]);
+  });
+
+  it("throws InvalidServiceNodeError naming what it can when app and service are missing", () => {
+    const node = { ...validNode(), app: undefined, service: undefined };
+    expect(() => validateServiceNode(node as unknown as ServiceNode)).toThrow(InvalidServiceNodeError);
+    expect(serviceNodeProblems(node as unknown as ServiceNode)).toEqual(
+      expect.arrayContaining([
+        "app.id is required",
+        "app.instance_id is required",
+        "service.name is required",
+        "service.port is invalid: undefined",
+        "service.weight must be greater than zero",
+      ]),
+    );
+  });
+});

@@ -19,6 +19,7 @@ import type {
   DeregisterRequest,
   DrainRequest,
   GatewayManifest,
+  HTTPRoute,
   KernelConfig,
   ServiceConfig,
   ServiceNode,
@@ -116,13 +117,13 @@ function blank(value: unknown): boolean {
   return typeof value !== "string" || value.trim() === "";
 }
 
-function routeProblems(node: ServiceNode): string[] {
+function routeProblems(methods: readonly string[], httpRoutes: readonly HTTPRoute[]): string[] {
   const problems: string[] = [];
-  const declared = new Set(node.methods.map((method) => method.trim()));
+  const declared = new Set(methods.map((method) => method.trim()));
   const keys = new Set<string>();
   let transcoding = 0;
   let proxy = 0;
-  node.httpRoutes.forEach((raw, index) => {
+  httpRoutes.forEach((raw, index) => {
     const { route, problems: own } = normalizeHTTPRoute(raw, index);
     problems.push(...own);
     const method = transcodedMethod(route);
@@ -140,6 +141,11 @@ function routeProblems(node: ServiceNode): string[] {
   return problems;
 }
 
+/** `value` when it is an object, else an empty one (its fields then read as missing). */
+function partOf<T extends object>(value: T | undefined): Partial<T> {
+  return typeof value === "object" && value !== null ? value : {};
+}
+
 /**
  * Every problem the agent would refuse the node for, in protocol.md's order, as its texts
  * (Go `ServiceNode.Validate` reports only the first). Beyond protocol.md, `service.port` must be
@@ -148,47 +154,57 @@ function routeProblems(node: ServiceNode): string[] {
  */
 export function serviceNodeProblems(node: ServiceNode): string[] {
   const problems: string[] = [];
+  // A node built by hand (not by newServiceNode) may lack a part: its fields are then reported
+  // missing, never read off undefined.
+  const app = partOf(node.app);
+  const kernel = partOf(node.kernel);
+  const service = partOf(node.service);
   const required: Array<[string, unknown]> = [
-    ["app.id", node.app.id],
-    ["app.instance_id", node.app.instanceId],
-    ["app.name", node.app.name],
-    ["app.env", node.app.env],
-    ["app.version", node.app.version],
-    ["kernel.language", node.kernel.language],
-    ["kernel.version", node.kernel.version],
-    ["service.name", node.service.name],
-    ["service.namespace", node.service.namespace],
+    ["app.id", app.id],
+    ["app.instance_id", app.instanceId],
+    ["app.name", app.name],
+    ["app.env", app.env],
+    ["app.version", app.version],
+    ["kernel.language", kernel.language],
+    ["kernel.version", kernel.version],
+    ["service.name", service.name],
+    ["service.namespace", service.namespace],
     ["protocol", node.protocol],
     ["dns", node.dns],
   ];
   for (const [field, value] of required) if (blank(value)) problems.push(`${field} is required`);
   if (!validPort(node.serverPort)) problems.push(`server_port is invalid: ${String(node.serverPort)}`);
-  if (!validPort(node.service.port)) problems.push(`service.port is invalid: ${String(node.service.port)}`);
+  if (!validPort(service.port)) problems.push(`service.port is invalid: ${String(service.port)}`);
   if (node.managedPort !== 0 && !validPort(node.managedPort)) {
     problems.push(`managed_port is invalid: ${String(node.managedPort)}`);
   }
-  if (!(node.service.weight > 0)) problems.push("service.weight must be greater than zero");
-  else if (!Number.isSafeInteger(node.service.weight)) {
-    problems.push(`service.weight is invalid: ${String(node.service.weight)}`);
+  const weight = service.weight as number;
+  if (!(weight > 0)) problems.push("service.weight must be greater than zero");
+  else if (!Number.isSafeInteger(weight)) problems.push(`service.weight is invalid: ${String(weight)}`);
+  const methods = Array.isArray(node.methods) ? node.methods : [];
+  if (!Array.isArray(node.methods)) problems.push("methods must be a list of method paths");
+  else if (methods.length === 0) problems.push("methods must not be empty");
+  const paths = methods.filter((method) => typeof method === "string");
+  for (const method of methods) {
+    if (typeof method !== "string" || !method.trim().startsWith("/"))
+      problems.push(`method is invalid: ${String(method)}`);
   }
-  if (node.methods.length === 0) problems.push("methods must not be empty");
-  for (const method of node.methods) {
-    if (!method.trim().startsWith("/")) problems.push(`method is invalid: ${method}`);
-  }
-  problems.push(...routeProblems(node));
+  if (!Array.isArray(node.httpRoutes)) problems.push("http_routes must be a list of routes");
+  else problems.push(...routeProblems(paths, node.httpRoutes));
   return problems;
 }
 
 /** `<app.id>/<app.instance_id>`: the key the agent holds a v2 instance by. */
 export function instanceKeyOf(node: ServiceNode): string {
-  return `${node.app.id}/${node.app.instanceId}`;
+  const app = partOf(node.app);
+  return `${app.id}/${app.instanceId}`;
 }
 
 /** Throws InvalidServiceNodeError naming the service and listing every problem; returns the node otherwise. */
 export function validateServiceNode(node: ServiceNode): ServiceNode {
   const problems = serviceNodeProblems(node);
   if (problems.length > 0)
-    throw new InvalidServiceNodeError(node.service.name, instanceKeyOf(node), problems);
+    throw new InvalidServiceNodeError(String(partOf(node.service).name), instanceKeyOf(node), problems);
   return node;
 }
 
