@@ -2,7 +2,8 @@
  * One `/watch` stream per agent, shared by every lifecycle of the process (src/agent/watch-share.ts),
  * against a real loopback agent: real sockets, real SSE, real restarts. What is checked is what the
  * agent saw (watch requests, open streams, registers) and what each subscriber or lifecycle got;
- * nothing is timed (speed is the bench's).
+ * nothing is timed for speed (that is the bench's). The one wait the sharing adds, for a first
+ * `connected`, is checked by its lower bound; what must come at once is raced against one turn.
  */
 import { setTimeout as sleep, setImmediate as turn } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -288,17 +289,18 @@ describe("shared watch: subscribers", () => {
     expect(await aRead).toMatchObject({ type: "connected", eventId: "1" });
     const aHeardAt = performance.now();
     expect(await bRead).toMatchObject({ type: "connected", eventId: "1" });
-    // b attached ≥ 100 ms into an opening of ≥ 200 ms: due ≥ 200 ms after its attach, ≥ 100 ms after a.
+    // b attached ≥ 100 ms into an opening of ≥ 200 ms: due ≥ 200 ms after its attach, about 100 after a.
     expect(performance.now() - bAttachedAt).toBeGreaterThanOrEqual(195);
-    expect(performance.now() - aHeardAt).toBeGreaterThanOrEqual(95);
+    expect(performance.now() - aHeardAt).toBeGreaterThanOrEqual(50);
     expect(await b.next()).toMatchObject({ type: "heartbeat", eventId: "2" });
     expect(agent.watchRequests).toBe(1);
 
-    // One attaching after the opening gets the connected at once.
+    // One attaching after the opening gets the connected at once: before the next turn of the loop.
     const c = subscribe();
-    const cAttachedAt = performance.now();
-    expect(await c.next()).toMatchObject({ type: "connected", eventId: "1" });
-    expect(performance.now() - cAttachedAt).toBeLessThan(95);
+    expect(await Promise.race([c.next(), turn().then(() => "not at once")])).toMatchObject({
+      type: "connected",
+      eventId: "1",
+    });
   });
 
   it("ends the wait for the first connected when the subscriber leaves", async () => {
@@ -311,11 +313,11 @@ describe("shared watch: subscribers", () => {
     const bRead = rejectionOf(b.next());
     agent.answerHeld("/watch", { frames: [connectedFrame(1)] });
     await aRead;
-    // b is due about 1 s from now; leaving ends its wait at once.
-    const leftAt = performance.now();
+    // b is due about 1 s from now; leaving ends its wait at once: before the next turn of the loop.
     b.controller.abort();
-    expect(await within(bRead, "the aborted read")).toMatchObject({ name: "AbortError" });
-    expect(performance.now() - leftAt).toBeLessThan(500);
+    expect(await Promise.race([bRead, turn().then(() => "not at once")])).toMatchObject({
+      name: "AbortError",
+    });
     expect(agent.openStreams).toBe(1);
   });
 
