@@ -165,7 +165,7 @@ export class Controller<R extends RegisterRequest | ServiceNode = RegisterReques
       failure = error;
     });
     try {
-      this.#send({ type: "WATCH.ACTIVITY" });
+      // A `connected` re-arms the liveness timer itself: no separate activity step.
       this.#send({ type: "WATCH.CONNECTED", event: connectedEvent() });
       const settled = await waitFor(
         this.actor,
