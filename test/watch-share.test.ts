@@ -274,11 +274,19 @@ describe("shared watch: subscribers", () => {
     expect(agent.watchRequests).toBe(2);
   });
 
-  it("gives one that attached while the stream opened the first connected as late after its attach as the opening took, events in order", async () => {
+  /** A first subscriber whose watch request the agent holds (the shared stream is opening), and its first read. */
+  async function openingHeld(): Promise<{ aRead: Promise<ConnectionEvent> }> {
     agent.watch = "hold";
-    const a = subscribe();
-    const aRead = a.next();
+    const aRead = subscribe().next();
     await agent.until(() => agent.held("/watch") === 1, "the watch request to be held");
+    return { aRead }; // wrapped: an async function returning the read itself would wait for it
+  }
+
+  /** `read`'s outcome if it comes before the next turn of the event loop. */
+  const atOnce = (read: Promise<unknown>) => Promise.race([read, turn().then(() => "not at once")]);
+
+  it("gives one that attached while the stream opened the first connected as late after its attach as the opening took, events in order", async () => {
+    const { aRead } = await openingHeld();
     await sleep(100);
     const b = subscribe();
     const bAttachedAt = performance.now();
@@ -296,18 +304,11 @@ describe("shared watch: subscribers", () => {
     expect(agent.watchRequests).toBe(1);
 
     // One attaching after the opening gets the connected at once: before the next turn of the loop.
-    const c = subscribe();
-    expect(await Promise.race([c.next(), turn().then(() => "not at once")])).toMatchObject({
-      type: "connected",
-      eventId: "1",
-    });
+    expect(await atOnce(subscribe().next())).toMatchObject({ type: "connected", eventId: "1" });
   });
 
   it("ends the wait for the first connected when the subscriber leaves", async () => {
-    agent.watch = "hold";
-    const a = subscribe();
-    const aRead = a.next();
-    await agent.until(() => agent.held("/watch") === 1, "the watch request to be held");
+    const { aRead } = await openingHeld();
     await sleep(1_000);
     const b = subscribe();
     const bRead = rejectionOf(b.next());
@@ -315,9 +316,7 @@ describe("shared watch: subscribers", () => {
     await aRead;
     // b is due about 1 s from now; leaving ends its wait at once: before the next turn of the loop.
     b.controller.abort();
-    expect(await Promise.race([bRead, turn().then(() => "not at once")])).toMatchObject({
-      name: "AbortError",
-    });
+    expect(await atOnce(bRead)).toMatchObject({ name: "AbortError" });
     expect(agent.openStreams).toBe(1);
   });
 
