@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { type AnyEventObject, createActor, fromCallback, fromPromise } from "xstate";
 import type * as Chart from "../machines/lifecycle.machine.ts";
 import { ModelClock } from "../src/testing/clock.ts";
+import { legacyConnectedEvent } from "./support/fixtures.ts";
 import type * as Harness from "./support/model-chart-harness.ts";
 import { modelInput } from "./support/model-input.ts";
 
@@ -188,15 +189,6 @@ describe("chart: an actor left unprovided names the misuse", () => {
 
   const misuse = (name: string) =>
     `actor "${name}" is not provided: supply it with lifecycleMachine.provide()`;
-  const connected = {
-    type: "connected",
-    connected: true,
-    eventId: "1",
-    message: "ok",
-    service: "",
-    status: "",
-    lifecycleState: "",
-  };
 
   /** The chart with only `provided` supplied (`watch: true`: a watch the test drives). */
   function start({ watch = false, ...provided }: { watch?: boolean; register?: unknown }) {
@@ -228,7 +220,7 @@ describe("chart: an actor left unprovided names the misuse", () => {
 
   it("the register: each attempt fails with the error, recorded as a register failure", async () => {
     const { actor, emit, errors } = start({ watch: true });
-    emit({ type: "WATCH.CONNECTED", event: connected });
+    emit({ type: "WATCH.CONNECTED", event: legacyConnectedEvent });
     await settle();
     expect(actor.getSnapshot().context.status).toMatchObject({
       registered: false,
@@ -240,7 +232,7 @@ describe("chart: an actor left unprovided names the misuse", () => {
 
   it("the drain: the way out records the error and retries", async () => {
     const { actor, emit } = start({ watch: true, register: accepted });
-    emit({ type: "WATCH.CONNECTED", event: connected });
+    emit({ type: "WATCH.CONNECTED", event: legacyConnectedEvent });
     await settle();
     actor.send({ type: "SHUTDOWN" });
     await settle();
@@ -250,7 +242,7 @@ describe("chart: an actor left unprovided names the misuse", () => {
 
   it("the deregister: the way out records the error and retries", async () => {
     const { actor, emit } = start({ watch: true, register: accepted });
-    emit({ type: "WATCH.CONNECTED", event: connected });
+    emit({ type: "WATCH.CONNECTED", event: legacyConnectedEvent });
     await settle();
     actor.send({ type: "SERVER_EXITED" });
     await settle();

@@ -1,9 +1,10 @@
 /**
  * protocol.md's example service, the one sample the suites register: as a RegisterRequest
  * (camelCase) and as the agent receives it (snake_case). The wire form is written here, not
- * produced by the code under test, so it stays an oracle.
+ * produced by the code under test, so it stays an oracle. And the agent's legacy `connected`, as
+ * the watch hands it to the chart.
  */
-import type { RegisterRequest } from "../../machines/types.ts";
+import type { ConnectionEvent, RegisterRequest } from "../../machines/types.ts";
 
 /** The fields whose names are the same in both forms. */
 const sameOnTheWire = {
@@ -28,6 +29,17 @@ export function authRequest(): RegisterRequest {
 export const authWireBody = deepFreeze(
   structuredClone({ app_id: "10001", app_name: "auth", ...sameOnTheWire }),
 );
+
+/** A legacy `connected` frame (`event: connected`, `data: ok`) as the watch decodes it; frozen. */
+export const legacyConnectedEvent: Readonly<ConnectionEvent> = deepFreeze({
+  type: "connected",
+  connected: true,
+  eventId: "1",
+  message: "ok",
+  service: "",
+  status: "",
+  lifecycleState: "",
+});
 
 function deepFreeze<T extends object>(value: T): Readonly<T> {
   for (const inner of Object.values(value)) {

@@ -5,6 +5,7 @@
 import { type AnyEventObject, createActor, fromCallback, fromPromise } from "xstate";
 import { type LifecycleInput, lifecycleMachine } from "../../machines/lifecycle.machine.ts";
 import { ModelClock } from "../../src/testing/clock.ts";
+import { legacyConnectedEvent } from "./fixtures.ts";
 import { modelInput } from "./model-input.ts";
 
 export interface Call {
@@ -53,15 +54,6 @@ export function chartHarness(input: Partial<LifecycleInput> = {}) {
     how(entry);
     await new Promise((resolve) => setImmediate(resolve));
   };
-  const connected = {
-    type: "connected",
-    connected: true,
-    eventId: "1",
-    message: "ok",
-    service: "",
-    status: "",
-    lifecycleState: "",
-  };
 
   return {
     actor,
@@ -75,7 +67,7 @@ export function chartHarness(input: Partial<LifecycleInput> = {}) {
       emit(event);
     },
     agentConnected() {
-      this.emit({ type: "WATCH.CONNECTED", event: connected });
+      this.emit({ type: "WATCH.CONNECTED", event: legacyConnectedEvent });
     },
     resolve: (id: string, output?: unknown) => settle(id, (entry) => entry.resolve(output)),
     reject: (id: string, error: Error) => settle(id, (entry) => entry.reject(error)),
