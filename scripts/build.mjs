@@ -46,8 +46,9 @@ export async function bundle(outdir = resolve(root, "dist")) {
     packages: "external",
     tsconfig: "tsconfig.build.json",
     chunkNames: "chunks/[name]-[hash]",
-    // Error classes name themselves from `new.target.name`: keep names esbuild would rename.
-    keepNames: true,
+    // No keepNames: it wraps every function, closures made per call included, in a defineProperty
+    // of its name (a dictionary-mode property store each). Error classes name themselves from
+    // `new.target.name`, so test/built-package.test.ts checks that no export got renamed.
     // The maps carry the sources they point at: src/ and machines/ do not ship.
     sourcemap: true,
     sourcesContent: true,

@@ -2,7 +2,7 @@
  * The main entry loads only what a running service needs: its static import graph (what
  * `import "sidecar-lifecycle"` evaluates; dynamic `import()`s load on demand) holds neither `ws`,
  * `@statelyai/inspect` nor `prom-client`, nor the dev agent, the inspector server or the CLI.
- * The built package is checked by loading it in a child process: a v1 lifecycle loads no uuid.
+ * The built package, loaded by plain node, is test/built-package.test.ts's (a v1 lifecycle loads no uuid).
  */
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";

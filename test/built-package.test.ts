@@ -1,0 +1,80 @@
+/**
+ * The package as it ships: scripts/build.mjs's esbuild bundle, loaded by plain `node` in a child
+ * process. esbuild renames a top-level name that two bundled modules share, and the error
+ * classes name themselves from `new.target.name`, so every export must keep its own name.
+ * A v1 lifecycle loads no uuid; the first v2 instance id does.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// @ts-expect-error: the build script is plain JavaScript, without types
+import { bundle, entries } from "../scripts/build.mjs";
+import { authRequest } from "./support/fixtures.ts";
+
+// Inside node_modules, so the bundle's bare imports (xstate, undici, …) resolve as they do for dist/.
+const outDir = resolve(import.meta.dirname, `../node_modules/.cache/built-package-test-${process.pid}`);
+
+/** Runs `script` (an ES module) with plain node next to the bundle; returns what it printed, parsed. */
+function inChild(name: string, script: string): unknown {
+  const file = resolve(outDir, name);
+  writeFileSync(file, script);
+  return JSON.parse(execFileSync(process.execPath, [file], { encoding: "utf8" }));
+}
+
+beforeAll(async () => {
+  await bundle(outDir);
+  mkdirSync(outDir, { recursive: true });
+}, 60_000);
+
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+describe("the built package", () => {
+  it("keeps every exported function's and class's name, in every entry", () => {
+    const modules = (entries as string[]).filter((entry) => !entry.includes("/cli/"));
+    expect(modules).toContain("src/index.ts");
+    const renamed = inChild(
+      "names.mjs",
+      `const renamed = [];
+       let classes = 0;
+       for (const entry of ${JSON.stringify(modules)}) {
+         const exported = await import("./" + entry.replace(/\\.ts$/, ".js"));
+         for (const [name, value] of Object.entries(exported)) {
+           if (typeof value !== "function") continue;
+           if (value.prototype instanceof Error) classes += 1;
+           if (value.name !== name) renamed.push(entry + ": " + name + " is named " + value.name);
+         }
+       }
+       const { ErrWatchStreamClosed } = await import("./src/index.js");
+       console.log(JSON.stringify({ renamed, classes, errorName: new ErrWatchStreamClosed().name }));`,
+    );
+    expect(renamed).toEqual({
+      renamed: [],
+      classes: expect.any(Number),
+      errorName: "ErrWatchStreamClosed",
+    });
+    expect((renamed as { classes: number }).classes).toBeGreaterThan(20);
+  });
+
+  it("loads uuid at the first v2 instance id, not for a v1 lifecycle", () => {
+    const loaded = inChild(
+      "uuid.mjs",
+      `import { createRequire } from "node:module";
+       const cache = createRequire(import.meta.url).cache;
+       const uuidLoaded = () => Object.keys(cache).some((file) => file.includes("/node_modules/uuid/"));
+       const { createLifecycle } = await import("./src/index.js");
+       createLifecycle(${JSON.stringify(authRequest())}, { baseURL: "http://127.0.0.1:9" });
+       const afterV1 = uuidLoaded();
+       const { newInstanceId } = await import("./src/v2.js");
+       const afterImport = uuidLoaded();
+       const id = newInstanceId();
+       console.log(JSON.stringify({ afterV1, afterImport, afterId: uuidLoaded(), id }));`,
+    );
+    expect(loaded).toEqual({
+      afterV1: false,
+      afterImport: false,
+      afterId: true,
+      id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
+    });
+  });
+});
