@@ -6,7 +6,7 @@
  */
 import { STATUS_CODES } from "node:http";
 import { createParser } from "eventsource-parser";
-import { type Dispatcher, request } from "undici";
+import { Client, type Dispatcher, request } from "undici";
 import { errorMessageOf } from "../../machines/errors.ts";
 import type { ConnectionEvent } from "../../machines/types.ts";
 import { DefaultMaxFrameSize } from "../defaults.ts";
@@ -25,6 +25,7 @@ export interface WatchStreamOptions {
   onActivity?: () => void;
   /** Largest line or frame (characters) before the stream counts as broken. */
   maxFrameSize?: number;
+  /** Open the stream through this dispatcher. Default: a connection of its own, closed with the stream. */
   dispatcher?: Dispatcher;
 }
 
@@ -32,10 +33,30 @@ export async function* openWatchStream(
   url: string,
   options: WatchStreamOptions,
 ): AsyncGenerator<ConnectionEvent> {
-  const { signal, onActivity, dispatcher } = options;
+  // A connection of its own, destroyed with the stream: when a stream is aborted mid-body, undici
+  // may connect again for the aborted request (nodejs/undici#5845), and on the process's global
+  // dispatcher that idle connection to the agent outlived the stream and the lifecycle.
+  let own: Client | undefined;
+  try {
+    yield* readWatchStream(url, options, (origin) => {
+      own = new Client(origin);
+      return own;
+    });
+  } finally {
+    void own?.destroy();
+  }
+}
+
+async function* readWatchStream(
+  url: string,
+  options: WatchStreamOptions,
+  connection: (origin: string) => Dispatcher,
+): AsyncGenerator<ConnectionEvent> {
+  const { signal, onActivity } = options;
   const maxFrameSize = options.maxFrameSize ?? DefaultMaxFrameSize;
   let response: Dispatcher.ResponseData;
   try {
+    const dispatcher = options.dispatcher ?? connection(new URL(url).origin);
     response = await request(url, {
       method: "GET",
       headers: { accept: "text/event-stream" },
