@@ -40,7 +40,7 @@ export const RECONNECT_JITTER = 0.2;
  *   `cap` (the reconnectInterval), less up to RECONNECT_JITTER: a dead agent is not hammered.
  * Against full jitter over growing windows (what the retries use), the gap between two attempts
  * stays under the period early on, so the wait from the agent being back to the replay has a
- * short tail (`npm run bench`, five runs: p90 153–219 ms, the longest 217–239 ms; full
+ * short tail (`npm run bench`, ten runs: p90 153–219 ms, the longest 213–243 ms; full
  * jitter gave p90 156–360 and a longest of 229–714), and an outage costs fewer failed attempts
  * (the bench's 500 lifecycles, agent down 200 ms: 318–370 failed reconnects where full jitter made
  * 482–984; README "Backoff").
