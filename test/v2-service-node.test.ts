@@ -342,6 +342,9 @@ describe("serviceNodeProblems: a node built by hand", () => {
   it("throws InvalidServiceNodeError naming what it can when app and service are missing", () => {
     const node = { ...validNode(), app: undefined, service: undefined };
     expect(() => validateServiceNode(node as unknown as ServiceNode)).toThrow(InvalidServiceNodeError);
+    expect(() => validateServiceNode(node as unknown as ServiceNode)).toThrow(
+      /^invalid registration for service "\(no service\.name\)" instance \(no app\.id\)\/\(no app\.instance_id\): /,
+    );
     expect(serviceNodeProblems(node as unknown as ServiceNode)).toEqual(
       expect.arrayContaining([
         "app.id is required",

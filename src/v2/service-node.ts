@@ -197,14 +197,18 @@ export function serviceNodeProblems(node: ServiceNode): string[] {
 /** `<app.id>/<app.instance_id>`: the key the agent holds a v2 instance by. */
 export function instanceKeyOf(node: ServiceNode): string {
   const app = partOf(node.app);
-  return `${app.id}/${app.instanceId}`;
+  return `${app.id ?? "(no app.id)"}/${app.instanceId ?? "(no app.instance_id)"}`;
 }
 
 /** Throws InvalidServiceNodeError naming the service and listing every problem; returns the node otherwise. */
 export function validateServiceNode(node: ServiceNode): ServiceNode {
   const problems = serviceNodeProblems(node);
   if (problems.length > 0)
-    throw new InvalidServiceNodeError(String(partOf(node.service).name), instanceKeyOf(node), problems);
+    throw new InvalidServiceNodeError(
+      partOf(node.service).name ?? "(no service.name)",
+      instanceKeyOf(node),
+      problems,
+    );
   return node;
 }
 
