@@ -5,7 +5,7 @@
  * A v1 lifecycle loads no uuid; the first v2 instance id does.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error: the build script is plain JavaScript, without types
@@ -22,10 +22,7 @@ function inChild(name: string, script: string): unknown {
   return JSON.parse(execFileSync(process.execPath, [file], { encoding: "utf8" }));
 }
 
-beforeAll(async () => {
-  await bundle(outDir);
-  mkdirSync(outDir, { recursive: true });
-}, 60_000);
+beforeAll(() => bundle(outDir), 60_000);
 
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
