@@ -10,7 +10,7 @@ let server: Server;
 let url: string;
 const sockets = new Set<Socket>();
 let connections = 0;
-/** Requests the test holds: answered when it says so. */
+/** Registers the test holds: answered when it says so. */
 const held: ServerResponse[] = [];
 let hold = false;
 
@@ -23,7 +23,7 @@ beforeEach(async () => {
   hold = false;
   server = createServer((req: IncomingMessage, res: ServerResponse) => {
     req.resume();
-    req.on("end", () => (hold ? held.push(res) : answer(res)));
+    req.on("end", () => (hold && req.url === "/register" ? held.push(res) : answer(res)));
   });
   server.on("connection", (socket: Socket) => {
     connections += 1;
@@ -81,5 +81,40 @@ describe("HttpClient: one pool per agent origin", () => {
       "no answer from the agent: the client is closed",
     );
     await eventually(() => sockets.size === 0, "the pool's connection to close");
+  });
+});
+
+describe("HttpClient: registers to one agent are paced", () => {
+  it("an agent that leaves registers unanswered holds 8 of them; drains and deregisters still get through", async () => {
+    const clients = Array.from({ length: 20 }, () => new JSONHTTPClient(url, 5_000));
+    hold = true;
+    const registers = clients.map((client) => client.register(authRequest()));
+    await eventually(() => held.length === 8, "8 registers at the agent");
+    const request = { name: "auth", port: 9090 };
+    await expect((clients[0] as JSONHTTPClient).drain({ ...request, gracePeriod: "5s" })).resolves.toEqual(
+      undefined,
+    );
+    await expect((clients[1] as JSONHTTPClient).deregister(request)).resolves.toEqual(undefined);
+    expect(held).toHaveLength(8);
+    // Each answer lets one waiting register go.
+    hold = false;
+    for (const res of held.splice(0)) answer(res);
+    await expect(Promise.all(registers)).resolves.toHaveLength(20);
+    await Promise.all(clients.map((client) => client.close()));
+  });
+
+  it("a register still waiting for its turn when its timeout runs out fails as unreachable, naming the timeout", async () => {
+    const busy = Array.from({ length: 8 }, () => new JSONHTTPClient(url, 5_000));
+    hold = true;
+    const hanging = busy.map((client) => client.register(authRequest()));
+    await eventually(() => held.length === 8, "8 registers at the agent");
+    const late = new JSONHTTPClient(url, 100);
+    await expect(late.register(authRequest())).rejects.toThrow(
+      `register ${url}/register: no answer from the agent: timed out after 100 ms`,
+    );
+    expect(held).toHaveLength(8);
+    for (const res of held.splice(0)) answer(res);
+    await Promise.all(hanging);
+    await Promise.all([...busy, late].map((client) => client.close()));
   });
 });

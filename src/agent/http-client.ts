@@ -13,6 +13,7 @@ import {
   AgentUnreachableError,
   SidecarAPIError,
 } from "../errors.ts";
+import { RegisterPacer } from "./register-pacer.ts";
 
 /** What the lifecycle needs from the agent (Go `Client`); each call may resolve with the agent's answer payload. */
 export interface Client {
@@ -103,19 +104,30 @@ async function readCapped(body: AsyncIterable<Buffer>): Promise<string> {
 /**
  * One undici Pool per agent origin, shared by every client of the process: 500 lifecycles on one
  * agent keep a handful of keep-alive connections instead of a pool each, and an agent restart
- * costs that handful of reconnects. A client holds its origin's pool until it closes or is
- * destroyed; the last one out closes the pool.
+ * costs that handful of reconnects. The origin's registers share one pacer too. A client holds
+ * its origin's pool until it closes or is destroyed; the last one out closes the pool.
  */
-const pools = new Map<string, { pool: Pool; users: number }>();
+const pools = new Map<string, { pool: Pool; pacer: RegisterPacer; users: number }>();
 
 /** Connections one agent origin may have open at once, across every client of the process. */
 const PoolConnections = 16;
+/**
+ * Registers to one origin (register-pacer.ts): 8 at once, then 2 a millisecond, 8 unanswered at
+ * most, so no 10 ms sends more than 28, 500 lifecycles replaying after an agent restart leave
+ * over at least a quarter second, and registers an agent leaves hanging hold at most half the
+ * pool: drains and deregisters, not paced, keep connections of their own.
+ */
+const RegisterPace = { burst: 8, perMs: 2, inFlight: 8 };
 
-function acquirePool(origin: string): Pool {
-  const shared = pools.get(origin) ?? { pool: new Pool(origin, { connections: PoolConnections }), users: 0 };
+function acquirePool(origin: string): { pool: Pool; pacer: RegisterPacer } {
+  const shared = pools.get(origin) ?? {
+    pool: new Pool(origin, { connections: PoolConnections }),
+    pacer: new RegisterPacer(RegisterPace),
+    users: 0,
+  };
   shared.users += 1;
   pools.set(origin, shared);
-  return shared.pool;
+  return shared;
 }
 
 function releasePool(origin: string, how: "close" | "destroy"): Promise<void> {
@@ -137,6 +149,7 @@ export class HttpClient {
   readonly timeout: number;
   readonly #origin: string;
   readonly #pool: Pool;
+  readonly #pacer: RegisterPacer;
   readonly #basePath: string;
   /** Aborted by destroy(): what this client still has in flight on the shared pool. */
   readonly #destroyed = new AbortController();
@@ -157,7 +170,7 @@ export class HttpClient {
     this.baseURL = baseURL;
     this.timeout = timeout;
     this.#origin = url.origin;
-    this.#pool = acquirePool(url.origin);
+    ({ pool: this.#pool, pacer: this.#pacer } = acquirePool(url.origin));
     this.#basePath = url.pathname.replace(/\/+$/, "");
   }
 
@@ -208,9 +221,14 @@ export class HttpClient {
     const timer = setTimeout(onTimeout, this.timeout).unref();
     destroyed.addEventListener("abort", onDestroyed);
     signal?.addEventListener("abort", onAborted);
+    let paced = false;
     try {
       if (this.#released) throw destroyed.aborted ? destroyed.reason : new Error("the client is closed");
       if (signal?.aborted) throw signal.reason;
+      if (operation === "register") {
+        await this.#pacer.take(call.signal);
+        paced = true;
+      }
       const response = await this.#pool.request({
         method: "POST",
         path,
@@ -232,6 +250,7 @@ export class HttpClient {
       const reason = cut ?? (error instanceof Error ? error.message : String(error));
       throw new AgentUnreachableError(operation, url, reason, error);
     } finally {
+      if (paced) this.#pacer.done();
       clearTimeout(timer);
       destroyed.removeEventListener("abort", onDestroyed);
       signal?.removeEventListener("abort", onAborted);
