@@ -110,14 +110,14 @@ async function readCapped(body: AsyncIterable<Buffer>): Promise<string> {
 const pools = new Map<string, { pool: Pool; pacer: RegisterPacer; users: number }>();
 
 /** Connections one agent origin may have open at once, across every client of the process. */
-const PoolConnections = 16;
+const PoolConnections = 24;
 /**
- * Registers to one origin (register-pacer.ts): 8 at once, then 2 a millisecond, 8 unanswered at
+ * Registers to one origin (register-pacer.ts): 8 at once, then 2 a millisecond, 16 unanswered at
  * most, so no 10 ms sends more than 28, 500 lifecycles replaying after an agent restart leave
- * over at least a quarter second, and registers an agent leaves hanging hold at most half the
- * pool: drains and deregisters, not paced, keep connections of their own.
+ * over at least a quarter second, and registers an agent leaves hanging cannot take the whole
+ * pool: drains and deregisters, not paced, keep 8 connections of their own.
  */
-const RegisterPace = { burst: 8, perMs: 2, inFlight: 8 };
+const RegisterPace = { burst: 8, perMs: 2, inFlight: 16 };
 
 function acquirePool(origin: string): { pool: Pool; pacer: RegisterPacer } {
   const shared = pools.get(origin) ?? {
