@@ -5,8 +5,8 @@
  * restarted agent as one burst. Two bounds stop that:
  * - a token bucket: `burst` at once, then `perMs` a millisecond, so any 10 ms lets at most
  *   `burst + 10 × perMs` leave whatever the loop does;
- * - at most `inFlight` unanswered: past the pool's connections, requests would queue inside the
- *   pool and leave together when its answers come back, out of the bucket's reach.
+ * - at most `inFlight` unanswered: when the agent answers slowly, more would queue inside the
+ *   connection pool and leave together as its answers come back, out of the bucket's reach.
  * A register that finds both free leaves at once (a lone lifecycle's replay never waits). Waiting
  * counts against the call's own timeout: the caller aborts its signal to leave the queue.
  */
@@ -86,7 +86,7 @@ export class RegisterPacer {
     this.#inFlight += 1;
   }
 
-  #release = (): void => {
+  #release(): void {
     while (this.#waiting.length > 0 && this.#mayLeave()) {
       const waiter = this.#waiting.shift() as Waiter;
       waiter.signal.removeEventListener("abort", waiter.leave);
@@ -94,7 +94,7 @@ export class RegisterPacer {
       waiter.resolve();
     }
     this.#schedule();
-  };
+  }
 
   /** A timer for the next token, when registers wait for one; an answer wakes those that wait for a slot. */
   #schedule(): void {
