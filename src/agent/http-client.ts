@@ -113,7 +113,7 @@ const pools = new Map<string, { pool: Pool; pacer: RegisterPacer; users: number 
 const PoolConnections = 24;
 /**
  * Registers to one origin (register-pacer.ts): 8 at once, then 2 a millisecond, 16 unanswered at
- * most, so no 10 ms sends more than 28, 500 lifecycles replaying after an agent restart leave
+ * most. No more than 28 go in any 10 ms, 500 lifecycles replaying after an agent restart leave
  * over at least a quarter second, and registers an agent leaves hanging cannot take the whole
  * pool: drains and deregisters, not paced, keep 8 connections of their own.
  */
