@@ -5,6 +5,7 @@
 
 import { errorMessageOf } from "./errors.ts";
 import type { ConnectionEvent, ErrorKind, Registration, Status } from "./types.ts";
+import { utcISO } from "./utc-time.ts";
 
 const ERROR_KINDS: ReadonlySet<string> = new Set<ErrorKind>([
   "watch_stream_closed",
@@ -119,5 +120,5 @@ export function onDeregistered(status: Status): Status {
 
 /** Wall-clock time as the status wants it. */
 export function nowISO(): string {
-  return new Date().toISOString();
+  return utcISO(Date.now());
 }

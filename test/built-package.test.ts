@@ -2,14 +2,18 @@
  * The package as it ships: scripts/build.mjs's esbuild bundle, loaded by plain `node` in a child
  * process. esbuild renames a top-level name that two bundled modules share, and the error
  * classes name themselves from `new.target.name`, so every export must keep its own name.
- * A v1 lifecycle loads no uuid; the first v2 instance id does.
+ * A v1 lifecycle loads no uuid; the first v2 instance id does. A registered lifecycle never reads
+ * the local time zone: V8's Date#toISOString does (Node 20 to 24), and ICU then loads its time
+ * zone data, about 1 MB resident.
  */
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error: the build script is plain JavaScript, without types
 import { bundle, entries } from "../scripts/build.mjs";
+import { TestAgent } from "./support/agent.ts";
 import { authRequest } from "./support/fixtures.ts";
 
 // Inside node_modules, so the bundle's bare imports (xstate, undici, …) resolve as they do for dist/.
@@ -20,6 +24,14 @@ function inChild(name: string, script: string): unknown {
   const file = resolve(outDir, name);
   writeFileSync(file, script);
   return JSON.parse(execFileSync(process.execPath, [file], { encoding: "utf8" }));
+}
+
+/** inChild without blocking this process, for a child that talks to an agent served from here. */
+async function inChildAsync(name: string, script: string, args: string[]): Promise<unknown> {
+  const file = resolve(outDir, name);
+  writeFileSync(file, script);
+  const { stdout } = await promisify(execFile)(process.execPath, [file, ...args], { encoding: "utf8" });
+  return JSON.parse(stdout);
 }
 
 beforeAll(() => bundle(outDir), 60_000);
@@ -73,5 +85,38 @@ describe("the built package", () => {
       afterId: true,
       id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
     });
+  });
+
+  it("holds a registered lifecycle without reading the local time zone", async () => {
+    const agent = await TestAgent.start();
+    try {
+      const seen = await inChildAsync(
+        "local-time.mjs",
+        `const local = new Set();
+         for (const name of Object.getOwnPropertyNames(Date.prototype)) {
+           // Every Date method but the UTC ones and the time value reads the local zone (toISOString too, in V8).
+           if (/UTC|^getTime$|^valueOf$|^constructor$/.test(name)) continue;
+           const method = Date.prototype[name];
+           Date.prototype[name] = function (...args) {
+             local.add(name);
+             return method.apply(this, args);
+           };
+         }
+         const { createLifecycle, onStateChange } = await import("./src/index.js");
+         const lifecycle = createLifecycle(${JSON.stringify(authRequest())}, { baseURL: process.argv[2] });
+         const stop = onStateChange(lifecycle.actor, (state) => {
+           if (state !== "registered") return;
+           stop();
+           const { lastConnectedAt } = lifecycle.status();
+           console.log(JSON.stringify({ local: [...local], lastConnectedAt }));
+           process.exit(0);
+         });
+         lifecycle.start();`,
+        [agent.url],
+      );
+      expect(seen).toEqual({ local: [], lastConnectedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]{12}Z$/) });
+    } finally {
+      await agent.close();
+    }
   });
 });

@@ -4,6 +4,7 @@
  */
 import type { EventSourceMessage } from "eventsource-parser";
 import type { ConnectionEvent } from "../../machines/types.ts";
+import { utcISO } from "../../machines/utc-time.ts";
 import { WatchEventParseError } from "../errors.ts";
 
 function text(value: unknown): string {
@@ -16,7 +17,7 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}
 function timestamp(value: unknown): string | undefined {
   if (typeof value !== "string" || !RFC3339.test(value)) return undefined;
   const time = Date.parse(value);
-  return Number.isNaN(time) ? undefined : new Date(time).toISOString();
+  return Number.isNaN(time) ? undefined : utcISO(time);
 }
 
 /**

@@ -9,6 +9,7 @@ import { SidecarLifecycleError } from "../../machines/errors.ts";
 import type { LifecycleEvent, LifecycleOutput } from "../../machines/lifecycle.machine.ts";
 import { type LifecycleStateName, lifecycleStateName } from "../../machines/state-name.ts";
 import type { ConnectionEvent, RegisterRequest } from "../../machines/types.ts";
+import { utcISO } from "../../machines/utc-time.ts";
 import { mergeEvents, type OpenStream } from "../actors.ts";
 import { parseGoDuration } from "../agent/duration.ts";
 import type { Client } from "../agent/http-client.ts";
@@ -58,7 +59,7 @@ function connectedEvent(): ConnectionEvent {
     service: "",
     status: "",
     lifecycleState: "",
-    generatedAt: new Date().toISOString(),
+    generatedAt: utcISO(Date.now()),
   };
 }
 

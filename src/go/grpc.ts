@@ -3,6 +3,7 @@
  * every method's `path` (`/pkg.Service/Method`) is registered, deduplicated and sorted.
  * Typed structurally, so `@grpc/grpc-js` stays a dependency of the service, not of this library.
  */
+import { utcISO } from "../../machines/utc-time.ts";
 import { ServiceOptions, type ServiceOptionsInit } from "./models.ts";
 import { checkServiceRegistration, type ServiceRegistration } from "./registration.ts";
 
@@ -84,7 +85,7 @@ export function newServiceRegistrationFromGRPC(options: GRPCDescriptorOptions): 
     node: {
       protoCount: options.rawServices.length,
       weight: serviceOptions.weight,
-      runDate: new Date().toISOString(),
+      runDate: utcISO(Date.now()),
       methods: Object.fromEntries(methods.map((path) => [path, true])),
       kernel: { ...serviceOptions.kernel },
       meta: {
