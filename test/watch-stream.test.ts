@@ -135,6 +135,15 @@ describe("openWatchStream", () => {
     expect((error as Error).message).toBe("watch answered HTTP 503 Service Unavailable");
   });
 
+  it("carries the agent's own reason phrase, as Go's resp.Status does", async () => {
+    const url = await rawAgent((res) => {
+      res.writeHead(503, "Agent Draining");
+      res.end();
+    });
+    const error = await watch({}, url).ended;
+    expect(error).toMatchObject({ statusCode: 503, status: "503 Agent Draining" });
+  });
+
   it("ends with ErrWatchStreamClosed on EOF, after the events before it", async () => {
     const stream = watch();
     await eventually(() => stream.events.length === 1, "the connected event");

@@ -4,7 +4,6 @@
  * stream breaks; it never ends quietly: EOF throws ErrWatchStreamClosed, so every way out is an
  * error the chart can classify.
  */
-import { STATUS_CODES } from "node:http";
 import { createParser } from "eventsource-parser";
 import { Client, type Dispatcher, request } from "undici";
 import { errorMessageOf } from "../../machines/errors.ts";
@@ -76,7 +75,8 @@ async function* readWatchStream(
     await response.body.dump().catch(() => {});
     const code = response.statusCode;
     if (notAStream) throw new WatchContentTypeError(code, contentType);
-    throw new WatchHTTPStatusError(code, `${code} ${STATUS_CODES[code] ?? ""}`.trim());
+    // The agent's own reason phrase, as Go's resp.Status has it (undici reads it off the wire).
+    throw new WatchHTTPStatusError(code, `${code} ${response.statusText}`.trim());
   }
   onActivity?.();
 
