@@ -114,7 +114,10 @@ describe("the built package", () => {
          lifecycle.start();`,
         [agent.url],
       );
-      expect(seen).toEqual({ local: [], lastConnectedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]{12}Z$/) });
+      expect(seen).toEqual({
+        local: [],
+        lastConnectedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]{12}Z$/),
+      });
     } finally {
       await agent.close();
     }
