@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import type { AgentLink } from "./agent-link.ts";
 import { figure, GO, median, mib, ms, note, progress, section, TARGET } from "./report.ts";
 
-const RUNS = 7;
+const RUNS = 11;
 type Kind = "bare" | "floor" | "service";
 
 interface Run {
