@@ -1,8 +1,8 @@
 /**
  * `Date.prototype.toISOString`'s text from the UTC fields alone. V8's own toISOString works out
- * the local time zone's offset first (DateCache::ToLocal, seen on Node 24 under gdb), and the
- * first time it does, ICU loads its time zone data into the process: about 1 MB resident in a
- * service that never needs local time. Pure: imports nothing.
+ * the local time zone's offset first (seen under gdb on Node 20, 22 and 24), and the first time
+ * it does, ICU loads its time zone data into the process: about 1 MB resident in a service that
+ * never needs local time. Pure: imports nothing.
  */
 const pad = (value: number, width = 2) => String(value).padStart(width, "0");
 

@@ -3,10 +3,10 @@
  * process. esbuild renames a top-level name that two bundled modules share, and the error
  * classes name themselves from `new.target.name`, so every export must keep its own name.
  * A v1 lifecycle loads no uuid; the first v2 instance id does. A registered lifecycle never reads
- * the local time zone: V8's Date#toISOString does (Node 20 to 24), and ICU then loads its time
+ * the local time zone: V8's Date#toISOString does (Node 20, 22 and 24), and ICU then loads its time
  * zone data, about 1 MB resident.
  */
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
@@ -19,15 +19,11 @@ import { authRequest } from "./support/fixtures.ts";
 // Inside node_modules, so the bundle's bare imports (xstate, undici, …) resolve as they do for dist/.
 const outDir = resolve(import.meta.dirname, `../node_modules/.cache/built-package-test-${process.pid}`);
 
-/** Runs `script` (an ES module) with plain node next to the bundle; returns what it printed, parsed. */
-function inChild(name: string, script: string): unknown {
-  const file = resolve(outDir, name);
-  writeFileSync(file, script);
-  return JSON.parse(execFileSync(process.execPath, [file], { encoding: "utf8" }));
-}
-
-/** inChild without blocking this process, for a child that talks to an agent served from here. */
-async function inChildAsync(name: string, script: string, args: string[]): Promise<unknown> {
+/**
+ * Runs `script` (an ES module) with plain node next to the bundle; resolves with what it printed,
+ * parsed. Asynchronous, so a child can talk to an agent served from this process.
+ */
+async function inChild(name: string, script: string, args: string[] = []): Promise<unknown> {
   const file = resolve(outDir, name);
   writeFileSync(file, script);
   const { stdout } = await promisify(execFile)(process.execPath, [file, ...args], { encoding: "utf8" });
@@ -39,10 +35,10 @@ beforeAll(() => bundle(outDir), 60_000);
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
 describe("the built package", () => {
-  it("keeps every exported function's and class's name, in every entry", () => {
+  it("keeps every exported function's and class's name, in every entry", async () => {
     const modules = (entries as string[]).filter((entry) => !entry.includes("/cli/"));
     expect(modules).toContain("src/index.ts");
-    const renamed = inChild(
+    const renamed = await inChild(
       "names.mjs",
       `const renamed = [];
        let classes = 0;
@@ -65,8 +61,8 @@ describe("the built package", () => {
     expect((renamed as { classes: number }).classes).toBeGreaterThan(20);
   });
 
-  it("loads uuid at the first v2 instance id, not for a v1 lifecycle", () => {
-    const loaded = inChild(
+  it("loads uuid at the first v2 instance id, not for a v1 lifecycle", async () => {
+    const loaded = await inChild(
       "uuid.mjs",
       `import { createRequire } from "node:module";
        const cache = createRequire(import.meta.url).cache;
@@ -90,7 +86,7 @@ describe("the built package", () => {
   it("holds a registered lifecycle without reading the local time zone", async () => {
     const agent = await TestAgent.start();
     try {
-      const seen = await inChildAsync(
+      const seen = await inChild(
         "local-time.mjs",
         `const local = new Set();
          for (const name of Object.getOwnPropertyNames(Date.prototype)) {
